@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-requirements
+
+.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics clean-data
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Serve the app on PORT (default 5000); embedded PostgreSQL + demo shop unless DATABASE_URL is set.
+run: venv
+	$(PY) main.py
+
+## The whole test suite against real PostgreSQL (embedded unless TEST_DATABASE_URL/DATABASE_URL).
+test: venv
+	$(PY) -m pytest -q
+
+## Heavy variants (soak, large data); not part of `make test`.
+test-heavy: venv
+	$(PY) -m pytest -q -m slow --run-slow
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Ask the assistant from the terminal: make chat Q="revenue last month?" PSID=6100000000000001
+chat: venv
+	$(VENV)/bin/flask --app main ask --psid "$(or $(PSID),6100000000000001)" "$(Q)"
+
+## Load the demo shop into the configured database: make demo ORDERS=1000000
+demo: venv
+	$(VENV)/bin/flask --app main demo --orders "$(or $(ORDERS),6000)" --replace
+
+## Analytics benchmark at 1M orders (minutes): make bench-analytics
+bench-analytics: venv
+	$(PY) -m bench.analytics
+
+bench: bench-analytics
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,143 @@
+"""The one settings object, read from the environment and `.env`.
+
+Every option is listed in `.env.example`. Other modules receive a `Settings`
+instance; nothing else reads the environment or loads `.env`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+OFFLINE_MODEL = "offline/shop-assistant"
+
+
+class ConfigError(SystemExit):
+    """Raised for a bad setting: exits with one readable line naming the variable."""
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Typed application settings; names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=True,
+    )
+
+    # Database
+    DATABASE_URL: str | None = None
+    ANALYTICS_DATABASE_URL: str | None = None
+    EMBEDDED_DB_DIR: Path = PROJECT_ROOT / ".data" / "postgres"
+    DB_POOL_MIN: int = Field(default=1, ge=1)
+    DB_POOL_MAX: int = Field(default=10, ge=1)
+    DB_COMMAND_TIMEOUT: float = Field(default=30.0, gt=0)
+    ANALYTICS_STATEMENT_TIMEOUT_MS: int = Field(default=3000, gt=0)
+    LOAD_DEMO_DATA: bool | None = None
+
+    # Shop
+    SHOP_NAME: str = "Lotus Tea House"
+    SHOP_TIMEZONE: str = "UTC"
+    SHOP_CURRENCY: str = "VND"
+
+    # Messenger / Graph API
+    FB_VERIFY_TOKEN: str = "dev-verify-token"
+    FB_APP_SECRET: str | None = None
+    FB_PAGE_ACCESS_TOKEN: str | None = None
+    GRAPH_API_BASE: str = "https://graph.facebook.com"
+    GRAPH_API_VERSION: str = "v25.0"
+    GRAPH_API_TIMEOUT: float = Field(default=10.0, gt=0)
+    OWNER_PSIDS: Annotated[list[str], NoDecode] = []
+    MAX_WEBHOOK_BYTES: int = Field(default=1_000_000, gt=0)
+
+    # LLM
+    LLM_MODEL: str = ""
+    LLM_API_BASE: str | None = None
+    LLM_API_KEY: str | None = None
+    LLM_FALLBACK_MODELS: Annotated[list[str], NoDecode] = []
+    LLM_TIMEOUT: float = Field(default=30.0, gt=0)
+    LLM_NUM_RETRIES: int = Field(default=1, ge=0)
+    LLM_MAX_TOOL_ROUNDS: int = Field(default=5, ge=1)
+    LLM_HISTORY_TOKEN_BUDGET: int = Field(default=6000, gt=0)
+    MAX_MESSAGES_PER_SESSION: int = Field(default=40, ge=2)
+
+    # Worker / queue
+    WORKER_CONCURRENCY: int = Field(default=30, ge=1)
+
+    # Service
+    PORT: int = Field(default=5000, ge=1, le=65535)
+    LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = (
+        "INFO"
+    )
+    LOG_JSON: bool = False
+    ADMIN_TOKEN: str | None = None
+
+    @field_validator("OWNER_PSIDS", "LLM_FALLBACK_MODELS", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("SHOP_TIMEZONE")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("DATABASE_URL", "ANALYTICS_DATABASE_URL", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The shop's time zone."""
+        return ZoneInfo(self.SHOP_TIMEZONE)
+
+    @property
+    def llm_model(self) -> str:
+        """The model to call: the configured one, or the offline model without credentials."""
+        return self.LLM_MODEL or OFFLINE_MODEL
+
+    @property
+    def send_enabled(self) -> bool:
+        """Whether replies really go to the Graph API (else a logged dry run)."""
+        return bool(self.FB_PAGE_ACCESS_TOKEN)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment; a bad value exits with one line naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        value = first.get("input")
+        shown = "" if name in _SECRET_NAMES else f" (got {value!r})"
+        raise ConfigError(f"Configuration error: {name}: {first['msg']}{shown}") from None
+
+
+_SECRET_NAMES = {
+    "DATABASE_URL",
+    "ANALYTICS_DATABASE_URL",
+    "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "LLM_API_KEY", "ADMIN_TOKEN"}

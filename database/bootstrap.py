@@ -1,0 +1,37 @@
+"""Bring the database up for a serving process: connect, schema, demo data when due."""
+
+from __future__ import annotations
+
+from loguru import logger
+from tortoise.transactions import in_transaction
+
+from config import Settings
+from database.connection import init_database, libpq_url, state
+
+DEMO_LOCK_KEY = 7_215_530_002
+
+
+def demo_data_wanted(settings: Settings, embedded: bool) -> bool:
+    """Demo data goes only into the embedded server, unless LOAD_DEMO_DATA says otherwise."""
+    if settings.LOAD_DEMO_DATA is not None:
+        return settings.LOAD_DEMO_DATA
+    return embedded
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Initialise the database and load the demo shop into an empty one when wanted."""
+    await init_database(settings)
+    current = state()
+    if not demo_data_wanted(settings, current.embedded):
+        return
+    from database.demo import has_shop_data, load_demo_data
+
+    dsn = libpq_url(current.url)
+    # Several workers may start at once: one loads, the others wait and see the data.
+    async with in_transaction("default") as tx:
+        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [DEMO_LOCK_KEY])
+        if await has_shop_data(dsn):
+            return
+        logger.info("Empty database: loading the demo shop")
+        summary = await load_demo_data(dsn, timezone=settings.SHOP_TIMEZONE)
+        logger.info("Demo shop loaded: {}", summary)

@@ -1,0 +1,128 @@
+"""Database lifecycle: which server, Tortoise initialisation, schema, shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from loguru import logger
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.transactions import in_transaction
+
+from config import PROJECT_ROOT, Settings, load_settings
+from database.embedded import start_embedded
+
+SQL_DIR = PROJECT_ROOT / "sql"
+# Serialises schema application across processes starting at once.
+SCHEMA_LOCK_KEY = 7_215_530_001
+
+
+@dataclass
+class DatabaseState:
+    """What `init_database` set up, for the rest of the process to read."""
+
+    settings: Settings
+    url: str
+    embedded: bool
+    analytics_connection: str
+
+
+_state: DatabaseState | None = None
+
+
+def state() -> DatabaseState:
+    """The initialised database state; fails clearly when `init_database` has not run."""
+    if _state is None:
+        raise RuntimeError("init_database() has not been called in this process")
+    return _state
+
+
+def describe_url(url: str) -> str:
+    """A loggable form of a database URL: never the password."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host and "host=" in parts.query:
+        host = parts.query.split("host=", 1)[1].split("&", 1)[0]
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def resolve_url(settings: Settings) -> tuple[str, bool]:
+    """Return the database URL to use and whether it is the embedded server."""
+    if settings.DATABASE_URL:
+        return settings.DATABASE_URL, False
+    return start_embedded(Path(settings.EMBEDDED_DB_DIR)), True
+
+
+def _connection_config(url: str, settings: Settings, name: str) -> dict[str, object]:
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    credentials["minsize"] = settings.DB_POOL_MIN
+    credentials["maxsize"] = max(settings.DB_POOL_MAX, settings.DB_POOL_MIN)
+    credentials["command_timeout"] = settings.DB_COMMAND_TIMEOUT
+    credentials["application_name"] = f"shop-assistant-{name}"
+    return config
+
+
+async def init_database(settings: Settings | None = None, *, apply_schema: bool = True) -> None:
+    """Connect Tortoise to the configured (or embedded) PostgreSQL and apply the schema."""
+    global _state
+    settings = settings or load_settings()
+    url, embedded = resolve_url(settings)
+    connections_config: dict[str, object] = {"default": _connection_config(url, settings, "app")}
+    analytics = "default"
+    if settings.ANALYTICS_DATABASE_URL:
+        analytics = "analytics"
+        connections_config[analytics] = _connection_config(
+            settings.ANALYTICS_DATABASE_URL, settings, "analytics"
+        )
+    await Tortoise.init(
+        config={
+            "connections": connections_config,
+            "apps": {"shop": {"models": ["database.models"], "default_connection": "default"}},
+            "use_tz": True,
+            "timezone": "UTC",
+        },
+        _enable_global_fallback=True,
+    )
+    _state = DatabaseState(settings, url, embedded, analytics)
+    where = "embedded PostgreSQL" if embedded else "PostgreSQL"
+    logger.info("Database: {} at {}", where, describe_url(url))
+    if settings.ANALYTICS_DATABASE_URL:
+        logger.info("Analytics database: {}", describe_url(settings.ANALYTICS_DATABASE_URL))
+    if apply_schema:
+        await apply_sql_file("schema.sql")
+
+
+async def apply_sql_file(name: str, conn: BaseDBAsyncClient | None = None) -> None:
+    """Apply one script from `sql/` in a transaction, serialised across processes."""
+    script = (SQL_DIR / name).read_text(encoding="utf-8")
+    async with in_transaction("default") as tx:
+        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
+        await tx.execute_script(script)
+
+
+async def close_database() -> None:
+    """Close every connection pool opened by `init_database`."""
+    global _state
+    if _state is None:
+        return
+    await Tortoise.close_connections()
+    _state = None
+
+
+def connection(name: str = "default") -> BaseDBAsyncClient:
+    """The Tortoise connection called `name`."""
+    return connections.get(name)
+
+
+def libpq_url(url: str) -> str:
+    """The same URL with a scheme libpq, psycopg and asyncpg all accept."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in {"asyncpg", "postgres", "psycopg"}:
+        return f"postgresql://{rest}"
+    return url

@@ -1,0 +1,87 @@
+"""The Flask application: `create_app()` for tests and tools, `app` for gunicorn.
+
+`python main.py` serves on PORT with gunicorn (threads, one worker unless
+WEB_CONCURRENCY says otherwise); `gunicorn main:app` works the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from config import Settings, load_settings
+from database import close_database
+from database.bootstrap import prepare_database
+from service.cli import register_cli
+from service.health import bp as health_bp
+from service.logging import configure_logging
+from service.runtime import BackgroundLoop
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings, logging, blueprints, CLI and the (not yet started) loop."""
+    settings = settings or load_settings()
+    configure_logging(settings.LOG_LEVEL, json=settings.LOG_JSON)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.MAX_WEBHOOK_BYTES
+
+    async def startup() -> None:
+        await prepare_database(settings)
+
+    async def shutdown() -> None:
+        await close_database()
+
+    app.extensions["runtime"] = BackgroundLoop(startup, shutdown)
+    app.register_blueprint(health_bp)
+    register_cli(app)
+    return app
+
+
+def start_runtime(flask_app: Flask) -> None:
+    """Start the app's background loop in this (forked) process."""
+    flask_app.extensions["runtime"].start()
+
+
+def stop_runtime(flask_app: Flask) -> None:
+    """Stop the app's background loop in this process."""
+    flask_app.extensions["runtime"].stop()
+
+
+app = create_app()
+
+
+def serve(flask_app: Flask, settings: Settings) -> None:
+    """Serve with gunicorn in-process, using the hooks of gunicorn.conf.py."""
+    from gunicorn.app.base import BaseApplication
+
+    import gunicorn_conf_hooks as hooks
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"0.0.0.0:{settings.PORT}",
+                "workers": int(os.environ.get("WEB_CONCURRENCY", "1")),
+                "threads": int(os.environ.get("WEB_THREADS", "8")),
+                "worker_class": "gthread",
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "control_socket_disable": True,
+                "post_worker_init": hooks.post_worker_init,
+                "worker_exit": hooks.worker_exit,
+                "accesslog": None,
+            }
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return flask_app
+
+    _Server().run()
+
+
+if __name__ == "__main__":
+    serve(app, app.config["SETTINGS"])

@@ -1,0 +1,1 @@
+"""Pure helpers for the Messenger Platform webhook: signature checks and event parsing."""

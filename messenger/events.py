@@ -1,0 +1,346 @@
+"""Parse Messenger webhook bodies into typed, tolerant `Event` objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LIKE_STICKER_ID = 369239263222822
+_SECONDS_THRESHOLD = 100_000_000_000  # below this a timestamp is taken to be in seconds (~1973)
+_MAX_INT_DIGITS = 30
+
+Channel = Literal["messaging", "standby"]
+_CHANNELS: tuple[Channel, ...] = ("messaging", "standby")
+Fields = dict[str, Any]
+
+
+class InvalidPayload(ValueError):
+    """The body is not a Page webhook (`object != "page"` or no `entry` list)."""
+
+    def __init__(self, reason: str) -> None:
+        """Store the human-readable reason."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EventKind(StrEnum):
+    """What a single messaging/standby event is about."""
+
+    TEXT = "text"
+    QUICK_REPLY = "quick_reply"
+    POSTBACK = "postback"
+    ATTACHMENT = "attachment"
+    LIKE = "like"
+    ECHO = "echo"
+    DELIVERY = "delivery"
+    READ = "read"
+    REACTION = "reaction"
+    EDIT = "edit"
+    REFERRAL = "referral"
+    HANDOVER_PASS = "handover_pass"
+    HANDOVER_TAKE = "handover_take"
+    HANDOVER_REQUEST = "handover_request"
+    OPTIN = "optin"
+    POLICY = "policy"
+    UNSUPPORTED = "unsupported"
+
+
+ANSWERABLE_KINDS = frozenset({EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.POSTBACK,
+                              EventKind.ATTACHMENT, EventKind.LIKE})
+_READABLE_KINDS = ANSWERABLE_KINDS | {EventKind.EDIT}
+
+
+class Attachment(BaseModel):
+    """One `message.attachments[]` element (stickers normalised to type "sticker")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str | None = None
+    url: str | None = None
+    title: str | None = None
+    sticker_id: int | None = None
+    lat: float | None = None
+    long: float | None = None
+
+
+class Event(BaseModel):
+    """One event from `entry[].messaging[]` or `entry[].standby[]`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: EventKind
+    channel: Channel = "messaging"
+    sender_id: str | None = None
+    recipient_id: str | None = None
+    page_id: str | None = None
+    timestamp: int | None = None
+    mid: str | None = None
+    target_mid: str | None = None
+    text: str | None = None
+    payload: str | None = None
+    ref: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    reply_to_mid: str | None = None
+    is_echo: bool = False
+    app_id: str | None = None
+    metadata: str | None = None
+    watermark: int | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_answerable(self) -> bool:
+        """True for user input on the messaging channel that the assistant should answer."""
+        return (
+            self.kind in ANSWERABLE_KINDS
+            and self.channel == "messaging"
+            and self.sender_id is not None
+            and not self.is_echo
+        )
+
+    @property
+    def input_text(self) -> str | None:
+        """The text the assistant should read (quick-reply/postback payloads are passed as-is)."""
+        if self.kind not in _READABLE_KINDS:
+            return None
+        if self.kind is EventKind.QUICK_REPLY:
+            return self.text or self.payload
+        if self.kind is EventKind.POSTBACK:
+            return self.payload or self.text
+        return self.text or None
+
+    @property
+    def dedup_key(self) -> str:
+        """A key that is identical for re-deliveries of the same event."""
+        if self.mid:
+            return f"mid:{self.mid}"
+        if self.kind is EventKind.POSTBACK and self.timestamp is not None:
+            return f"pb:{self.sender_id or ''}:{self.timestamp}:{self.payload or ''}"
+        if self.watermark is not None:
+            return f"{self.kind}:{self.sender_id or ''}:{self.watermark}"
+        if self.timestamp is not None and (self.sender_id or self.recipient_id):
+            parts = (self.sender_id, self.recipient_id, self.timestamp, self.target_mid)
+            return f"{self.kind}:" + ":".join("" if p is None else str(p) for p in parts)
+        canonical = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), default=str)
+        return "raw:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class WebhookBatch(BaseModel):
+    """All events of one webhook POST, in body order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    object: str
+    events: list[Event] = Field(default_factory=list)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """Return `value` if it is a dict, else an empty dict."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """Return `value` if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    """Return a non-empty str (ints become their decimal string), else None."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    """Return an int from an int, an integral float or a string of ASCII digits, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) if len(value) <= _MAX_INT_DIGITS else None
+    return None
+
+
+def _float(value: Any) -> float | None:
+    """Return a float from an int or float (not bool), else None."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if number and abs(value) <= 1e300 else None
+
+
+def _millis(value: Any) -> int | None:
+    """Read a timestamp, converting second-based values (lead ads) to milliseconds."""
+    stamp = _int(value)
+    return stamp * 1000 if stamp is not None and 0 < stamp < _SECONDS_THRESHOLD else stamp
+
+
+def is_echo(message: dict[str, Any]) -> bool:
+    """True if the message is an echo of something the Page sent."""
+    return message.get("is_echo") in (True, "true")
+
+
+def is_quick_reply(message: dict[str, Any]) -> bool:
+    """True if the message came from tapping a quick reply."""
+    return _str(_dict(message.get("quick_reply")).get("payload")) is not None
+
+
+def is_like(message: dict[str, Any], attachments: list[Attachment]) -> bool:
+    """True for the thumbs-up button (legacy `image` + sticker_id, or type `sticker`)."""
+    if _int(message.get("sticker_id")) == LIKE_STICKER_ID:
+        return True
+    return any(att.sticker_id == LIKE_STICKER_ID for att in attachments)
+
+
+def _attachment(item: Any) -> Attachment | None:
+    """Read one attachment; non-dict items are skipped."""
+    if not isinstance(item, dict):
+        return None
+    body = _dict(item.get("payload"))
+    coords = _dict(body.get("coordinates"))
+    sticker_id = _int(body.get("sticker_id"))
+    kind = _str(item.get("type"))
+    return Attachment(
+        type="sticker" if sticker_id is not None else kind,
+        url=_str(body.get("url")) or _str(item.get("url")),
+        title=_str(body.get("title")) or _str(item.get("title")),
+        sticker_id=sticker_id,
+        lat=_float(coords.get("lat")),
+        long=_float(coords.get("long")),
+    )
+
+
+def _attachments(items: Any) -> list[Attachment]:
+    """Read all attachments, keeping one entry per sticker id (Meta sends image + sticker)."""
+    result: list[Attachment] = []
+    seen: set[int] = set()
+    for att in filter(None, map(_attachment, _list(items))):
+        if att.sticker_id is not None:
+            if att.sticker_id in seen:
+                continue
+            seen.add(att.sticker_id)
+        result.append(att)
+    return result
+
+
+def _message_kind(message: dict[str, Any], attachments: list[Attachment]) -> EventKind:
+    """Classify a `message` object."""
+    if is_echo(message):
+        return EventKind.ECHO
+    if is_quick_reply(message):
+        return EventKind.QUICK_REPLY
+    if is_like(message, attachments):
+        return EventKind.LIKE
+    if _str(message.get("text")):
+        return EventKind.TEXT
+    return EventKind.ATTACHMENT if attachments else EventKind.UNSUPPORTED
+
+
+def _message_fields(message: dict[str, Any]) -> Fields:
+    """Fields of a `message` event (text, quick reply, attachment, like, echo)."""
+    attachments = _attachments(message.get("attachments"))
+    return {
+        "kind": _message_kind(message, attachments),
+        "mid": _str(message.get("mid")),
+        "text": _str(message.get("text")),
+        "payload": _str(_dict(message.get("quick_reply")).get("payload")),
+        "ref": _str(_dict(message.get("referral")).get("ref")),
+        "attachments": attachments,
+        "reply_to_mid": _str(_dict(message.get("reply_to")).get("mid")),
+        "is_echo": is_echo(message),
+        "app_id": _str(message.get("app_id")),
+        "metadata": _str(message.get("metadata")),
+    }
+
+
+def _postback_fields(body: dict[str, Any]) -> Fields:
+    """Fields of a `postback` event."""
+    return {
+        "mid": _str(body.get("mid")),
+        "text": _str(body.get("title")),
+        "payload": _str(body.get("payload")),
+        "ref": _str(_dict(body.get("referral")).get("ref")),
+    }
+
+
+def _handover_fields(body: dict[str, Any]) -> Fields:
+    """Fields of pass/take/request thread control events."""
+    app_id = body.get("new_owner_app_id", body.get("requested_owner_app_id"))
+    return {"app_id": _str(app_id), "metadata": _str(body.get("metadata"))}
+
+
+_READERS: dict[str, tuple[EventKind, Callable[[dict[str, Any]], Fields]]] = {
+    "postback": (EventKind.POSTBACK, _postback_fields),
+    "delivery": (EventKind.DELIVERY, lambda b: {"watermark": _int(b.get("watermark"))}),
+    "read": (EventKind.READ, lambda b: {"watermark": _int(b.get("watermark"))}),
+    "reaction": (EventKind.REACTION, lambda b: {"target_mid": _str(b.get("mid")),
+                                                "text": _str(b.get("emoji")),
+                                                "payload": _str(b.get("action"))}),
+    "message_edit": (EventKind.EDIT, lambda b: {"target_mid": _str(b.get("mid")),
+                                                "text": _str(b.get("text"))}),
+    "referral": (EventKind.REFERRAL, lambda b: {"ref": _str(b.get("ref"))}),
+    "pass_thread_control": (EventKind.HANDOVER_PASS, _handover_fields),
+    "take_thread_control": (EventKind.HANDOVER_TAKE, _handover_fields),
+    "request_thread_control": (EventKind.HANDOVER_REQUEST, _handover_fields),
+    "optin": (EventKind.OPTIN, lambda b: {"ref": _str(b.get("ref")),
+                                          "payload": _str(b.get("payload"))}),
+    "policy_enforcement": (EventKind.POLICY, lambda b: {"payload": _str(b.get("action")),
+                                                        "text": _str(b.get("reason"))}),
+}
+_READERS["policy-enforcement"] = _READERS["policy_enforcement"]
+
+
+def _kind_fields(raw: dict[str, Any]) -> Fields:
+    """Find the event's distinguishing key and read its fields (`kind` included)."""
+    message = raw.get("message")
+    if isinstance(message, dict):
+        return _message_fields(message)
+    if "message" in raw:  # e.g. the dashboard test: "message": "TEST_MESSAGE"
+        return {"kind": EventKind.UNSUPPORTED}
+    for key, (kind, reader) in _READERS.items():
+        body = raw.get(key)
+        if isinstance(body, dict):
+            return {**reader(body), "kind": kind}
+    return {"kind": EventKind.UNSUPPORTED}
+
+
+def parse_event(raw: dict[str, Any], channel: Channel = "messaging",
+                page_id: str | None = None) -> Event:
+    """Turn one messaging/standby event dict into an `Event`; never raises on odd shapes."""
+    return Event(
+        channel=channel,
+        sender_id=_str(_dict(raw.get("sender")).get("id")),
+        recipient_id=_str(_dict(raw.get("recipient")).get("id")),
+        page_id=page_id,
+        timestamp=_millis(raw.get("timestamp")),
+        raw=raw,
+        **_kind_fields(raw),
+    )
+
+
+def parse_webhook(payload: Any) -> WebhookBatch:
+    """Parse a decoded webhook body; raise `InvalidPayload` unless it is a Page webhook."""
+    if not isinstance(payload, dict):
+        raise InvalidPayload("body is not a JSON object")
+    if payload.get("object") != "page":
+        raise InvalidPayload("object is not 'page'")
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        raise InvalidPayload("entry is not a list")
+    events: list[Event] = []
+    for entry in entries:
+        entry = _dict(entry)
+        page_id = _str(entry.get("id"))
+        for channel in _CHANNELS:
+            for item in _list(entry.get(channel)):
+                if isinstance(item, dict):
+                    events.append(parse_event(item, channel, page_id))
+    return WebhookBatch(object="page", events=events)

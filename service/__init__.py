@@ -1,0 +1,1 @@
+"""Process-level plumbing: logging, the background asyncio loop, CLI commands."""

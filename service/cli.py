@@ -1,0 +1,56 @@
+"""Flask CLI commands (`flask --app main <command>`), each a thin wrapper over the async code."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+
+from config import Settings
+from database import close_database, init_database, state
+from database.connection import libpq_url
+
+T = TypeVar("T")
+
+
+def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work()` with the database initialised for this command, then close it."""
+    settings: Settings = current_app.config["SETTINGS"]
+
+    async def _main() -> T:
+        await init_database(settings)
+        try:
+            return await work()
+        finally:
+            await close_database()
+
+    return asyncio.run(_main())
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the project's commands to `app.cli`."""
+
+    @app.cli.command("demo")
+    @click.option("--orders", default=6000, show_default=True, help="Number of orders.")
+    @click.option("--seed", default=42, show_default=True)
+    @click.option("--replace", is_flag=True, help="Replace existing shop data.")
+    def demo(orders: int, seed: int, replace: bool) -> None:
+        """Load the deterministic demo shop into the configured database."""
+        from database.demo import load_demo_data
+
+        settings: Settings = current_app.config["SETTINGS"]
+
+        async def work() -> Any:
+            return await load_demo_data(
+                libpq_url(state().url),
+                orders=orders,
+                seed=seed,
+                timezone=settings.SHOP_TIMEZONE,
+                replace=replace,
+            )
+
+        summary = run_with_database(work)
+        click.echo(f"Loaded: {summary}")

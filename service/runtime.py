@@ -1,0 +1,108 @@
+"""One asyncio event loop per process, in a background thread.
+
+Tortoise and the job worker live on this loop (asyncpg pools belong to the loop
+that made them). Flask request threads hand coroutines to it with `submit`/`run`.
+Started after fork (gunicorn's post_fork hook, or lazily on first use), stopped
+once at exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from loguru import logger
+
+T = TypeVar("T")
+Hook = Callable[[], Awaitable[None]]
+
+
+class BackgroundLoop:
+    """An event loop thread with `start()`, `submit()`, `run()` and `stop()`."""
+
+    def __init__(self, startup: Hook, shutdown: Hook, *, name: str = "background-loop") -> None:
+        self._startup = startup
+        self._shutdown = shutdown
+        self._name = name
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether this process's loop is up."""
+        return self._loop is not None and self._pid == os.getpid() and self._loop.is_running()
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the loop thread and run the startup hook on it; idempotent per process."""
+        with self._lock:
+            if self.running:
+                return
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def _run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            thread = threading.Thread(target=_run, name=self._name, daemon=True)
+            thread.start()
+            ready.wait()
+            self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            future = asyncio.run_coroutine_threadsafe(_as_coroutine(self._startup), loop)
+            try:
+                future.result(timeout)
+            except BaseException:
+                self._loop = None
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(5)
+                raise
+            logger.info("Background loop started in process {}", os.getpid())
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule `coro` on the loop; its exception, if any, is logged when it ends."""
+        self.start()
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        future.add_done_callback(_log_failure)
+        return future
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run `coro` on the loop and wait for its result."""
+        self.start()
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Run the shutdown hook, then stop and join the loop thread."""
+        with self._lock:
+            if not self.running:
+                return
+            loop, thread = self._loop, self._thread
+            assert loop is not None and thread is not None
+            try:
+                asyncio.run_coroutine_threadsafe(_as_coroutine(self._shutdown), loop).result(timeout)
+            except (concurrent.futures.TimeoutError, OSError, RuntimeError) as exc:
+                logger.warning("Background loop shutdown did not finish cleanly: {}", exc)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+            self._loop = None
+            logger.info("Background loop stopped in process {}", os.getpid())
+
+
+async def _as_coroutine(hook: Hook) -> None:
+    await hook()
+
+
+def _log_failure(future: concurrent.futures.Future[Any]) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is not None:
+        logger.opt(exception=exc).error("Background task failed: {}", exc)

@@ -1,0 +1,238 @@
+-- The shop schema and the message pipeline's tables.
+-- Idempotent: applying it twice is a no-op. Plain SQL for PostgreSQL 15+ with
+-- no extensions (gen_random_uuid() is built in since 13; CREATE OR REPLACE
+-- TRIGGER since 14). Optional extensions live in their own files.
+-- Columns beyond the contract are nullable or have defaults, so other systems
+-- (a point of sale) can insert rows naming only the contract's columns.
+
+CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+-- ---------------------------------------------------------------- shop data
+
+CREATE TABLE IF NOT EXISTS employees (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name           text NOT NULL,
+    role           text,
+    permissions    jsonb,
+    status         int DEFAULT 1,          -- 1 active, 0 inactive
+    hire_date      date,
+    end_date       date,
+    messenger_psid text UNIQUE,            -- the staff member's page-scoped id
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS customers (
+    id         text PRIMARY KEY,           -- Messenger PSID, or any stable id
+    name       text,
+    address    text,
+    email      text,
+    phone      text,
+    status     int DEFAULT 1,
+    premium    boolean DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS products (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name            text NOT NULL,
+    category        text,
+    images          jsonb,
+    brand           text,
+    origin          text,
+    expiry_duration int,                   -- days
+    description     text,
+    condition       text,
+    creator_id      uuid REFERENCES employees (id) ON DELETE SET NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS product_inventory (
+    id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    product_id          uuid NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    classification      text,              -- the variant: size, flavour
+    price               numeric(12, 2) NOT NULL,
+    stock               int NOT NULL DEFAULT 0,
+    barcode             text UNIQUE,
+    low_stock_threshold int NOT NULL DEFAULT 0,
+    creator_id          uuid REFERENCES employees (id) ON DELETE SET NULL,
+    status              int DEFAULT 1,     -- 1 active
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS product_media (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    url         text NOT NULL,
+    product_id  uuid NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    media_type  text,                      -- image / video
+    description text,
+    creator_id  uuid REFERENCES employees (id) ON DELETE SET NULL,
+    status      int DEFAULT 1,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS orders (
+    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    creator_id        uuid REFERENCES employees (id) ON DELETE SET NULL,
+    customer_id       text NOT NULL REFERENCES customers (id),
+    status            int NOT NULL,        -- 0 pending, 1 completed, 2 cancelled, 3 refunded
+    order_type        int,
+    invoice_requested boolean DEFAULT false,
+    receipt_url       text,
+    invoice_url       text,
+    total_quantity    int,
+    subtotal_price    numeric(12, 2),
+    discount          numeric(12, 2) DEFAULT 0,
+    discount_type     text,
+    tax               numeric(12, 2) DEFAULT 0,
+    final_total_price numeric(12, 2) NOT NULL,
+    payment_method    text,                -- as entered: 'cash', 'Banking', 'bank', 'card'
+    shipping          text,
+    note              text,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS order_items (
+    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    creator_id   uuid,
+    order_id     uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    product_id   uuid NOT NULL REFERENCES products (id),
+    inventory_id uuid NOT NULL REFERENCES product_inventory (id),
+    customer_id  text REFERENCES customers (id),
+    quantity     int NOT NULL,
+    discount     text,
+    total_price  numeric(12, 2) NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- ------------------------------------------------------------ conversations
+
+CREATE TABLE IF NOT EXISTS session (
+    id         uuid PRIMARY KEY,           -- uuid7, made by the application
+    message    jsonb NOT NULL DEFAULT '{"messages": []}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS users_sessions (
+    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    customer_id  text NOT NULL,            -- the sender's PSID; staff chat too, so no FK
+    session_id   uuid NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+    highlights   jsonb,
+    status       int DEFAULT 1,            -- 1 open, 0 closed (reset or a new day)
+    session_date date,                     -- the shop-local day the session belongs to
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE users_sessions ADD COLUMN IF NOT EXISTS session_date date;
+
+-- One row per assistant turn: the audit trail of models, tokens, costs and tools.
+CREATE TABLE IF NOT EXISTS llm_turns (
+    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    psid              text NOT NULL,
+    session_id        uuid,
+    role              text NOT NULL,       -- owner / shopper
+    user_message      text,
+    reply             text,
+    model             text,
+    prompt_tokens     int DEFAULT 0,
+    completion_tokens int DEFAULT 0,
+    cost_usd          numeric(12, 6),
+    latency_ms        int,
+    rounds            int DEFAULT 0,
+    tool_calls        jsonb NOT NULL DEFAULT '[]'::jsonb,
+    fidelity_flags    jsonb NOT NULL DEFAULT '[]'::jsonb,
+    error             text,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- ----------------------------------------------------------------- pipeline
+
+-- Every webhook event we accepted, keyed by its message id (or a stable key).
+CREATE TABLE IF NOT EXISTS inbox_events (
+    event_key   text PRIMARY KEY,
+    psid        text,
+    kind        text NOT NULL,
+    payload     jsonb NOT NULL,
+    state       text NOT NULL DEFAULT 'received',  -- received, processing, done, ignored, failed
+    attempts    int NOT NULL DEFAULT 0,
+    error       text,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every message we send or would send, one row per part, so a restart resends only what is missing.
+CREATE TABLE IF NOT EXISTS outbox_messages (
+    id             bigserial PRIMARY KEY,
+    event_key      text NOT NULL,
+    part           int NOT NULL,
+    recipient_psid text NOT NULL,
+    body           jsonb NOT NULL,
+    state          text NOT NULL DEFAULT 'pending',  -- pending, sending, sent, dry_run, failed, ambiguous
+    attempts       int NOT NULL DEFAULT 0,
+    message_id     text,
+    error          text,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    sent_at        timestamptz,
+    UNIQUE (event_key, part)
+);
+
+-- ------------------------------------------------------------------ indexes
+-- Completed orders by local-date range: covering, so sums come from the index.
+CREATE INDEX IF NOT EXISTS orders_completed_created_idx
+    ON orders (created_at) INCLUDE (final_total_price, tax, discount, creator_id, customer_id)
+    WHERE status = 1;
+CREATE INDEX IF NOT EXISTS orders_created_idx ON orders (created_at);
+CREATE INDEX IF NOT EXISTS orders_customer_created_idx ON orders (customer_id, created_at);
+CREATE INDEX IF NOT EXISTS orders_creator_created_idx ON orders (creator_id, created_at);
+CREATE INDEX IF NOT EXISTS order_items_order_idx
+    ON order_items (order_id) INCLUDE (inventory_id, product_id, quantity, total_price);
+CREATE INDEX IF NOT EXISTS order_items_inventory_idx ON order_items (inventory_id);
+CREATE INDEX IF NOT EXISTS order_items_product_idx ON order_items (product_id);
+CREATE INDEX IF NOT EXISTS product_inventory_product_idx ON product_inventory (product_id);
+CREATE INDEX IF NOT EXISTS product_media_product_idx ON product_media (product_id);
+CREATE INDEX IF NOT EXISTS customers_email_lower_idx ON customers (lower(email));
+CREATE INDEX IF NOT EXISTS users_sessions_customer_idx
+    ON users_sessions (customer_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS llm_turns_psid_idx ON llm_turns (psid, created_at DESC);
+CREATE INDEX IF NOT EXISTS inbox_events_psid_idx ON inbox_events (psid, received_at);
+CREATE INDEX IF NOT EXISTS inbox_events_state_idx ON inbox_events (state) WHERE state <> 'done';
+CREATE INDEX IF NOT EXISTS outbox_messages_recipient_idx
+    ON outbox_messages (recipient_psid, created_at);
+
+-- ----------------------------------------------------------------- triggers
+CREATE OR REPLACE TRIGGER employees_updated_at BEFORE UPDATE ON employees
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER customers_updated_at BEFORE UPDATE ON customers
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER products_updated_at BEFORE UPDATE ON products
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER product_inventory_updated_at BEFORE UPDATE ON product_inventory
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER product_media_updated_at BEFORE UPDATE ON product_media
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER orders_updated_at BEFORE UPDATE ON orders
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER order_items_updated_at BEFORE UPDATE ON order_items
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER session_updated_at BEFORE UPDATE ON session
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER users_sessions_updated_at BEFORE UPDATE ON users_sessions
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER inbox_events_updated_at BEFORE UPDATE ON inbox_events
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER outbox_messages_updated_at BEFORE UPDATE ON outbox_messages
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();

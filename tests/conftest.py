@@ -1,0 +1,102 @@
+"""Fixtures: settings → a fresh real database per run → the background loop → app → client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import Settings
+from database import close_database, init_database
+from service.runtime import BackgroundLoop
+from tests.support.databases import fresh_database
+
+T = TypeVar("T")
+Runner = Callable[..., Any]
+
+TEST_TIMEZONE = "Asia/Ho_Chi_Minh"  # UTC+7 all year: boundaries are easy to compute by hand
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="heavy: run with `make test-heavy`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: no .env file, a fixed shop time zone, the test database."""
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "SHOP_TIMEZONE": TEST_TIMEZONE,
+        "SHOP_NAME": "Test Tea House",
+        "SHOP_CURRENCY": "VND",
+        "FB_APP_SECRET": None,
+        "FB_PAGE_ACCESS_TOKEN": None,
+        "LLM_MODEL": "",
+        "LLM_API_KEY": None,
+        "LLM_API_BASE": None,
+        "OWNER_PSIDS": [],
+        "LOAD_DEMO_DATA": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh, empty database for this test run (dropped at the end)."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+def loop(settings: Settings) -> Iterator[BackgroundLoop]:
+    """The session's background loop with Tortoise initialised on it, as in the app."""
+
+    async def startup() -> None:
+        await init_database(settings)
+
+    runtime = BackgroundLoop(startup, close_database, name="test-loop")
+    runtime.start()
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def run(loop: BackgroundLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
+    """Run a coroutine on the session loop and return its result."""
+
+    def _run(coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return loop.run(coro, timeout)
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, loop: BackgroundLoop) -> Flask:
+    from main import create_app
+
+    flask_app = create_app(settings)
+    flask_app.config["TESTING"] = True
+    flask_app.extensions["runtime"] = loop
+    return flask_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

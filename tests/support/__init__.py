@@ -1,0 +1,1 @@
+"""Test helpers: throwaway databases, a loop to run coroutines on, fake servers."""
