@@ -1,0 +1,1 @@
+"""Tools the assistant can call: owner analytics, the shopper catalog, the registry."""

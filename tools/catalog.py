@@ -1,0 +1,151 @@
+"""Shopper tools: the catalog (prices, in stock yes/no, pictures) and the caller's own orders.
+
+Nothing here returns stock counts, costs, sales or other customers' data. The
+shopper's identity is the caller's PSID, bound by the tool layer, never an argument.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from config import Settings
+from database import fetch_readonly, load_sql, state
+from tools.args import (
+    MyOrdersArgs,
+    ProductDetailsArgs,
+    SearchProductsArgs,
+    validate_args,
+)
+from tools.periods import local_date
+from tools.rag_analytics import ORDER_STATUS, like_pattern
+from tools.text import fold, fold_map, query_words
+
+SQL = load_sql("catalog.sql")
+
+
+def _variants(raw: Any) -> list[dict[str, Any]]:
+    items = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    return [
+        {
+            "classification": item.get("classification"),
+            "price": Decimal(str(item.get("price"))).quantize(Decimal("0.01")),
+            "in_stock": bool(item.get("in_stock")),
+        }
+        for item in items
+    ]
+
+
+class ShopCatalog:
+    """Catalog search, product details and the caller's orders."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        current = state()
+        self.settings = settings or current.settings
+        self.tz = self.settings.tz
+        self.connection_name = current.analytics_connection
+        self.timeout_ms = self.settings.ANALYTICS_STATEMENT_TIMEOUT_MS
+
+    async def _fetch(self, name: str, params: list[Any]) -> list[dict[str, Any]]:
+        return await fetch_readonly(
+            SQL[name], params, timeout_ms=self.timeout_ms, connection_name=self.connection_name
+        )
+
+    async def _search(
+        self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        source, target = fold_map()
+        words = query_words(args.query)
+        if not words:
+            return []
+        rows = await self._fetch(
+            "search_products",
+            [
+                words,
+                source,
+                target,
+                like_pattern(args.category),
+                like_pattern(args.brand),
+                args.max_price,
+                fold(args.query.strip()),
+                in_stock_only,
+                limit,
+            ],
+        )
+        return [
+            {
+                "product_id": str(row["product_id"]),
+                "name": row["name"],
+                "category": row["category"],
+                "brand": row["brand"],
+                "description": row["description"],
+                "variants": _variants(row["variants"]),
+                "in_stock": bool(row["in_stock"]),
+                "image_url": row["image_url"],
+            }
+            for row in rows
+        ]
+
+    async def search_products(
+        self,
+        query: str,
+        category: str | None = None,
+        brand: str | None = None,
+        max_price: Any = None,
+        in_stock_only: bool = True,
+        limit: int = 5,
+    ) -> list[dict[str, Any]]:
+        """Products matching the shopper's words; a product they name is found even if sold out."""
+        args = validate_args(
+            SearchProductsArgs,
+            {
+                "query": query,
+                "category": category,
+                "brand": brand,
+                "max_price": max_price,
+                "in_stock_only": in_stock_only,
+                "limit": limit,
+            },
+        )
+        return await self._search(args, in_stock_only=args.in_stock_only, limit=args.limit)
+
+    async def get_product_details(self, product_name: str) -> dict[str, Any]:
+        """One product's description, variants with prices, in-stock flags and pictures."""
+        args = validate_args(ProductDetailsArgs, {"product_name": product_name})
+        found = await self._search(
+            SearchProductsArgs(query=args.product_name), in_stock_only=False, limit=3
+        )
+        if not found:
+            return {"found": False, "product_name": args.product_name}
+        best = found[0]
+        images = await self._fetch("product_images", [best["product_id"]])
+        urls = [row["url"] for row in images] or ([best["image_url"]] if best["image_url"] else [])
+        return {
+            "found": True,
+            **best,
+            "images": urls,
+            "other_matches": [item["name"] for item in found[1:]],
+        }
+
+    async def get_my_orders(self, psid: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The caller's own orders, newest first, with status and items."""
+        args = validate_args(MyOrdersArgs, {"limit": limit})
+        rows = await self._fetch("my_orders", [psid, args.limit])
+        result = []
+        for row in rows:
+            items = row["items"]
+            if isinstance(items, str):
+                items = json.loads(items)
+            result.append(
+                {
+                    "order_id": str(row["order_id"]),
+                    "order_ref": str(row["order_id"])[:8],
+                    "order_date": local_date(row["created_at"], self.tz),
+                    "status": ORDER_STATUS.get(int(row["status"]), "unknown"),
+                    "total": Decimal(row["final_total_price"]).quantize(Decimal("0.01")),
+                    "shipping": row["shipping"],
+                    "items": items,
+                }
+            )
+        return result

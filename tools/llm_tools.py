@@ -1,0 +1,298 @@
+"""The tool registry the LLM sees: pydantic argument models, role checks, compact results.
+
+Owners (staff) get the analytics tools and the shopper tools; shoppers get only
+the shopper tools. The role is checked again at execution, so a shopper's model
+asking for an owner tool gets a refusal and no query runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from loguru import logger
+
+from config import Settings
+from database import QueryTimeout, state
+from tools.args import (
+    CustomersArgs,
+    EmployeeMetricsArgs,
+    InsightsArgs,
+    InventoryArgs,
+    MyOrdersArgs,
+    OrderSearchArgs,
+    ProductDetailsArgs,
+    ProductsArgs,
+    RevenueArgs,
+    SalesSummaryArgs,
+    SearchProductsArgs,
+    ToolArgs,
+    ToolArgumentError,
+    validate_args,
+)
+from tools.catalog import ShopCatalog
+from tools.formatting import format_result
+from tools.rag_analytics import RAGShopAnalytics
+from tools.schema import tool_parameters
+
+Role = Literal["owner", "shopper"]
+OWNER: Role = "owner"
+SHOPPER: Role = "shopper"
+DATE_HINT = " Dates are YYYY-MM-DD in the shop's local time."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: their page-scoped id and role."""
+
+    psid: str
+    role: Role
+
+
+Handler = Callable[["LLMShopTools", dict[str, Any], Caller], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its argument model, who may call it, and what it does."""
+
+    name: str
+    args_model: type[ToolArgs]
+    roles: frozenset[str]
+    description: str
+    handler: Handler
+
+
+@dataclass
+class ToolResult:
+    """The outcome of one tool call, as data and as text for the model."""
+
+    name: str
+    ok: bool
+    content: str
+    data: Any = None
+    error: str | None = None
+    row_count: int | None = None
+    duration_ms: int = 0
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def audit(self) -> dict[str, Any]:
+        """A compact JSON record of the call for the audit trail."""
+        return {
+            "name": self.name,
+            "arguments": self.arguments,
+            "ok": self.ok,
+            "error": self.error,
+            "row_count": self.row_count,
+            "duration_ms": self.duration_ms,
+        }
+
+
+def _analytics(method: str) -> Handler:
+    async def handler(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+        return await getattr(tools.analytics, method)(**args)
+
+    return handler
+
+
+async def _search_products(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return await tools.catalog.search_products(**args)
+
+
+async def _product_details(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return await tools.catalog.get_product_details(**args)
+
+
+async def _my_orders(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return await tools.catalog.get_my_orders(caller.psid, **args)
+
+
+BOTH = frozenset({OWNER, SHOPPER})
+STAFF = frozenset({OWNER})
+
+TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        ToolSpec(
+            "get_revenue_by_filters",
+            RevenueArgs,
+            STAFF,
+            "Revenue and order list of COMPLETED orders for an explicit date range and/or "
+            "filters (staff member, customer e-mail, payment method, order amount). Use for "
+            "'revenue from 1 to 15 Nov', 'cash orders over 100k this week', 'last 7 days'."
+            + DATE_HINT,
+            _analytics("get_revenue_by_filters"),
+        ),
+        ToolSpec(
+            "get_sales_summary_by_period",
+            SalesSummaryArgs,
+            STAFF,
+            "Totals (orders, revenue, average order, tax, discounts) for a calendar day, "
+            "week (Mon-Sun), month, quarter or year: periods_back 0 = current, 1 = previous. "
+            "Use for 'revenue today', 'sales last month', 'how did we do this year'.",
+            _analytics("get_sales_summary_by_period"),
+        ),
+        ToolSpec(
+            "find_products_by_criteria",
+            ProductsArgs,
+            STAFF,
+            "Inventory lines (variants) by name, category, brand, price or low stock, with stock "
+            "counts; include_sales_data=true adds units sold and revenue and ranks best sellers "
+            "in the date range." + DATE_HINT,
+            _analytics("find_products_by_criteria"),
+        ),
+        ToolSpec(
+            "find_customers_by_criteria",
+            CustomersArgs,
+            STAFF,
+            "Customers by name, e-mail, premium flag, minimum orders or spend, with their "
+            "completed orders and spend (in the date range when given), top spenders first."
+            + DATE_HINT,
+            _analytics("find_customers_by_criteria"),
+        ),
+        ToolSpec(
+            "get_inventory_status",
+            InventoryArgs,
+            STAFF,
+            "Stock status of every active line (out_of_stock, critical, low, normal, high), "
+            "most urgent first. stock_level=needs_restock for 'what is low / needs restocking'.",
+            _analytics("get_inventory_status"),
+        ),
+        ToolSpec(
+            "get_employee_metrics",
+            EmployeeMetricsArgs,
+            STAFF,
+            "Staff performance over completed orders in a date range: orders, sales, average "
+            "order, unique customers. For 'who sold most this week'." + DATE_HINT,
+            _analytics("get_employee_metrics"),
+        ),
+        ToolSpec(
+            "search_orders_by_text",
+            OrderSearchArgs,
+            STAFF,
+            "Find orders of any status by text in the customer's name or e-mail, the note, the "
+            "shipping text, the staff member's name or a product name; newest first.",
+            _analytics("search_orders_by_text"),
+        ),
+        ToolSpec(
+            "get_business_insights",
+            InsightsArgs,
+            STAFF,
+            "A business overview of the last N days (today included): revenue, top 5 products "
+            "and stock alerts. For 'how are we doing', 'give me a summary'.",
+            _analytics("get_business_insights"),
+        ),
+        ToolSpec(
+            "search_products",
+            SearchProductsArgs,
+            BOTH,
+            "Search the menu/catalog with the shopper's own words: names, categories, brands, "
+            "descriptions, a maximum price. Returns variants with prices, in stock yes/no and "
+            "one picture.",
+            _search_products,
+        ),
+        ToolSpec(
+            "get_product_details",
+            ProductDetailsArgs,
+            BOTH,
+            "One product's description, variants with prices, availability and picture URLs. "
+            "Use when the shopper wants to see a product or know more about it.",
+            _product_details,
+        ),
+        ToolSpec(
+            "get_my_orders",
+            MyOrdersArgs,
+            BOTH,
+            "The person's OWN recent orders and their status (they are identified "
+            "automatically; never ask for an id). For 'where is my order'.",
+            _my_orders,
+        ),
+    )
+}
+
+
+class LLMShopTools:
+    """Offers tools by role, executes calls with validation and role checks, formats results."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or state().settings
+        self.analytics = RAGShopAnalytics(self.settings)
+        self.catalog = ShopCatalog(self.settings)
+
+    @staticmethod
+    def tool_names(role: str) -> list[str]:
+        """Names of the tools `role` may use."""
+        return [name for name, spec in TOOLS.items() if role in spec.roles]
+
+    def get_tool_definitions(self, role: str) -> list[dict[str, Any]]:
+        """OpenAI/LiteLLM tool definitions for `role`, generated from the argument models."""
+        return [
+            {
+                "type": "function",
+                "function": {
+                    "name": spec.name,
+                    "description": spec.description,
+                    "parameters": tool_parameters(spec.args_model),
+                },
+            }
+            for spec in TOOLS.values()
+            if role in spec.roles
+        ]
+
+    async def execute_tool(self, name: str, arguments: Any, caller: Caller) -> ToolResult:
+        """Validate and run one call for `caller`; every failure comes back as a result."""
+        started = time.perf_counter()
+        result = await self._execute(name, arguments, caller)
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+        return result
+
+    async def _execute(self, name: str, arguments: Any, caller: Caller) -> ToolResult:
+        spec = TOOLS.get(name)
+        if spec is None:
+            return _error(name, f"unknown tool {name!r}; available: {self.tool_names(caller.role)}")
+        if caller.role not in spec.roles:
+            logger.warning("Refused {} for a {} (psid {})", name, caller.role, caller.psid)
+            return _error(name, "not allowed: this tool is for shop staff only")
+        try:
+            values = _decode_arguments(arguments)
+            args = validate_args(spec.args_model, values)
+        except ToolArgumentError as exc:
+            return _error(name, f"invalid argument {exc}", arguments=_safe(arguments))
+        given = args.model_dump(exclude_unset=True)
+        try:
+            data = await spec.handler(self, given, caller)
+        except ToolArgumentError as exc:
+            return _error(name, f"invalid argument {exc}", arguments=given)
+        except QueryTimeout:
+            logger.warning("Tool {} timed out", name)
+            return _error(name, "the query took too long; try a narrower date range or filter")
+        content, rows = format_result(name, data, self.settings.SHOP_CURRENCY)
+        return ToolResult(name, True, content, data=data, row_count=rows, arguments=given)
+
+    def format_tool_result(self, name: str, data: Any) -> str:
+        """Compact, model-friendly text of a tool's data."""
+        return format_result(name, data, self.settings.SHOP_CURRENCY)[0]
+
+
+def _decode_arguments(arguments: Any) -> dict[str, Any]:
+    if arguments is None or arguments == "":
+        return {}
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            raise ToolArgumentError("arguments", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(arguments, dict):
+        raise ToolArgumentError("arguments", "must be a JSON object")
+    return arguments
+
+
+def _safe(arguments: Any) -> dict[str, Any]:
+    return arguments if isinstance(arguments, dict) else {"raw": str(arguments)[:200]}
+
+
+def _error(name: str, message: str, *, arguments: dict[str, Any] | None = None) -> ToolResult:
+    return ToolResult(name, False, f"ERROR: {message}", error=message, arguments=arguments or {})

@@ -1,0 +1,38 @@
+"""Text normalisation shared by the catalog tools: accent folding and query words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+_VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ"
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+STOP_WORDS = frozenset(
+    """a an the do does you have has any some is are it its i me my we our for of to in on
+    with and or please pls show see find want need looking look get can could would like
+    how much what which there this that price prices cost sell selling available
+    co khong ko k cho xem minh toi ban shop mua muon tim gia bao nhieu nao gi la va hay
+    nhe a oi voi con duoc""".split()
+)
+
+
+@cache
+def fold_map() -> tuple[str, str]:
+    """The (from, to) strings of translate() that strip Vietnamese and Latin accents."""
+    source = _VIETNAMESE
+    target = "".join("d" if ch == "đ" else unicodedata.normalize("NFD", ch)[0] for ch in source)
+    return source, target
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip its accents, exactly as the SQL side does."""
+    source, target = fold_map()
+    return text.lower().translate(str.maketrans(source, target))
+
+
+def query_words(text: str) -> list[str]:
+    """The meaningful, accent-folded words of a shopper's query (stop words dropped)."""
+    words = [word for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
+    kept = [word for word in words if word not in STOP_WORDS]
+    return list(dict.fromkeys(kept or words))
