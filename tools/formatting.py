@@ -1,7 +1,12 @@
-"""Compact text of tool results for the model: totals first, money with currency, ≤10 rows."""
+"""Compact text of tool results for the model: totals first, money with currency, ≤10 rows.
+
+Each line is `name: {json}` (totals), `key:` (a listed section), `- {json}` (a row)
+or `... and N more`: small for the model, and exact for anyone reading it back.
+"""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -32,57 +37,77 @@ def money(value: Any, currency: str) -> str:
     return f"{text} {currency}"
 
 
-def _value(key: str, value: Any, currency: str) -> str:
-    if (
-        key in MONEY_KEYS
-        and isinstance(value, Decimal | int | float)
-        and not isinstance(value, bool)
-    ):
-        return money(value, currency)
-    if isinstance(value, list):
-        return "[" + "; ".join(_inline(item, currency) for item in value[:6]) + "]"
-    if isinstance(value, dict):
-        return "(" + _inline(value, currency) + ")"
-    return str(value)
+def compact(row: dict[str, Any], currency: str) -> dict[str, Any]:
+    """A row without ids and nulls, money written with the currency."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None or key in SKIP_KEYS:
+            continue
+        if (
+            key in MONEY_KEYS
+            and isinstance(value, Decimal | int | float)
+            and not isinstance(value, bool)
+        ):
+            out[key] = money(value, currency)
+        elif isinstance(value, dict):
+            out[key] = compact(value, currency)
+        elif isinstance(value, list):
+            out[key] = [compact(v, currency) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
 
 
-def _inline(row: Any, currency: str) -> str:
-    if not isinstance(row, dict):
-        return str(row)
-    return ", ".join(
-        f"{key}={_value(key, value, currency)}"
-        for key, value in row.items()
-        if value is not None and key not in SKIP_KEYS
-    )
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _listing(rows: list[Any], total: int, currency: str) -> list[str]:
-    lines = [f"- {_inline(row, currency)}" for row in rows[:MAX_LISTED]]
-    shown = len(lines)
-    if not lines:
-        lines = ["- none"]
-    if total > shown:
-        lines.append(f"... and {total - shown} more")
-    return lines
+    lines = [
+        f"- {_json(compact(row, currency) if isinstance(row, dict) else row)}"
+        for row in rows[:MAX_LISTED]
+    ]
+    if total > len(lines):
+        lines.append(f"... and {total - len(lines)} more")
+    return lines or ["- none"]
 
 
 def format_result(name: str, data: Any, currency: str) -> tuple[str, int | None]:
     """The text for the model and the row count of `data` returned by tool `name`."""
     if isinstance(data, list):
         total = int(getattr(data, "total_count", len(data)))
-        head = f"{name}: {total} matching"
+        head = f"{name}: {_json({'total_matching': total})}"
         return "\n".join([head, *_listing(data, total, currency)]), len(data)
     if not isinstance(data, dict):
-        return str(data), None
-    scalars = {k: v for k, v in data.items() if not isinstance(v, list | dict)}
-    lines = [f"{name}: {_inline(scalars, currency)}"]
+        return f"{name}: {_json(data)}", None
+    scalars = {k: v for k, v in data.items() if not isinstance(v, list)}
+    lines = [f"{name}: {_json(compact(scalars, currency))}"]
     count: int | None = None
     for key, value in data.items():
-        if isinstance(value, dict):
-            lines.append(f"{key}: {_inline(value, currency)}")
-        elif isinstance(value, list):
+        if isinstance(value, list):
             total = int(data.get("total_orders", len(value))) if key == "orders" else len(value)
             count = len(value) if count is None else count
             lines.append(f"{key}:")
             lines += _listing(value, total, currency)
     return "\n".join(lines), count
+
+
+def parse_result(content: str) -> tuple[str, dict[str, Any], dict[str, list[Any]]]:
+    """Read text made by `format_result` back: (tool name, totals, listed sections)."""
+    name, head, sections = "", {}, {}
+    current = "rows"
+    for line in content.splitlines():
+        if line.startswith("- "):
+            try:
+                sections.setdefault(current, []).append(json.loads(line[2:]))
+            except json.JSONDecodeError:
+                continue
+        elif line.endswith(":") and not line.startswith("..."):
+            current = line[:-1]
+        elif ": " in line and not name:
+            name, _, rest = line.partition(": ")
+            try:
+                head = json.loads(rest)
+            except json.JSONDecodeError:
+                head = {}
+    return name, head if isinstance(head, dict) else {}, sections

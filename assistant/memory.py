@@ -1,0 +1,181 @@
+"""Conversation memory: one session per sender per shop-local day, trimmed history, highlights.
+
+A session's messages live in `session.message["messages"]` in OpenAI chat format
+(plus a `ts` key we strip before sending). `users_sessions` links a sender to the
+session of each day; when a new day opens a session, a few highlights of the
+earlier ones are carried over so the sender is remembered without the transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from litellm import token_counter
+from tortoise.transactions import in_transaction
+from uuid_extensions import uuid7
+
+from database import connection
+from database.models import Session, UsersSession
+
+MAX_HIGHLIGHTS = 6
+_PREFERENCES = re.compile(
+    r"\b(less sugar|no sugar|sugar[- ]free|less ice|no ice|oat milk|almond milk|no dairy|"
+    r"dairy[- ]free|lactose|vegan|extra shot|decaf|hot|iced|"
+    r"ít đường|không đường|ít đá|không đá|sữa yến mạch|không sữa)\b",
+    re.IGNORECASE,
+)
+APPEND_SQL = (
+    "UPDATE session SET message = jsonb_set(coalesce(message, '{}'::jsonb), '{messages}',"
+    " coalesce(message -> 'messages', '[]'::jsonb) || $1::jsonb) WHERE id = $2"
+)
+
+
+@dataclass
+class Conversation:
+    """The sender's open session for today, its stored messages and carried-over highlights."""
+
+    session_id: UUID
+    messages: list[dict[str, Any]]
+    highlights: list[str] = field(default_factory=list)
+    is_new: bool = False
+
+
+async def open_conversation(psid: str, today: date) -> Conversation:
+    """Today's session for `psid`, creating it (with highlights of earlier ones) when missing."""
+    link = (
+        await UsersSession.filter(customer_id=psid, status=1, session_date=today)
+        .order_by("-created_at")
+        .prefetch_related("session")
+        .first()
+    )
+    if link is not None:
+        messages = (link.session.message or {}).get("messages", [])
+        return Conversation(link.session.id, list(messages), list(link.highlights or []))
+    return await _new_conversation(psid, today)
+
+
+async def _new_conversation(psid: str, today: date) -> Conversation:
+    previous = (
+        await UsersSession.filter(customer_id=psid)
+        .order_by("-created_at")
+        .prefetch_related("session")
+        .limit(3)
+    )
+    highlights = carry_highlights(previous)
+    session_id = uuid7()
+    async with in_transaction():
+        await UsersSession.filter(customer_id=psid, status=1).update(status=0)
+        session = await Session.create(id=session_id, message={"messages": []})
+        await UsersSession.create(
+            id=uuid7(),
+            customer_id=psid,
+            session=session,
+            session_date=today,
+            highlights=highlights,
+            status=1,
+        )
+    return Conversation(session_id, [], highlights, is_new=True)
+
+
+def carry_highlights(previous: list[UsersSession]) -> list[str]:
+    """Short facts worth keeping from earlier sessions (newest first), extracted by rule."""
+    found: list[str] = []
+    for link in previous:
+        found += extract_highlights((link.session.message or {}).get("messages", []))
+        found += list(link.highlights or [])
+    return list(dict.fromkeys(found))[:MAX_HIGHLIGHTS]
+
+
+def extract_highlights(messages: list[dict[str, Any]]) -> list[str]:
+    """Preferences, the product and order last discussed, and an unanswered question."""
+    found: list[str] = []
+    for message in reversed(messages):
+        content = message.get("content") or ""
+        if message.get("role") == "user" and isinstance(content, str):
+            for match in _PREFERENCES.finditer(content):
+                found.append(f"prefers: {match.group(0).lower()}")
+        for call in message.get("tool_calls") or []:
+            function = call.get("function", {})
+            args = _json_object(function.get("arguments"))
+            if function.get("name") == "get_product_details" and args.get("product_name"):
+                found.append(f"last product discussed: {args['product_name']}")
+            elif function.get("name") == "search_products" and args.get("query"):
+                found.append(f"was looking for: {args['query']}")
+            elif function.get("name") == "get_my_orders":
+                found.append("asked about their own orders")
+    return found
+
+
+def _json_object(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, json.JSONDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+async def append_messages(session_id: UUID, messages: list[dict[str, Any]]) -> None:
+    """Append messages to the session atomically (no lost update between writers)."""
+    stamp = datetime.now(timezone.utc).isoformat()
+    stamped = [{**message, "ts": stamp} for message in messages]
+    await connection().execute_query(APPEND_SQL, [json.dumps(stamped, default=str), session_id])
+
+
+async def reset_conversation(psid: str) -> None:
+    """Close the sender's open sessions, so the next message starts fresh."""
+    await UsersSession.filter(customer_id=psid, status=1).update(status=0)
+
+
+async def forget_sender(psid: str) -> int:
+    """Delete the sender's sessions, history and highlights; return how many sessions went."""
+    async with in_transaction():
+        links = await UsersSession.filter(customer_id=psid).values_list("session_id", flat=True)
+        await UsersSession.filter(customer_id=psid).delete()
+        if links:
+            await Session.filter(id__in=list(links)).delete()
+    return len(links)
+
+
+def split_turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group stored messages into turns, each starting at a user message."""
+    turns: list[list[dict[str, Any]]] = []
+    for message in messages:
+        if message.get("role") == "user" or not turns:
+            turns.append([])
+        turns[-1].append(message)
+    return turns
+
+
+def for_model(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as the chat API expects it (our bookkeeping keys removed)."""
+    return {k: v for k, v in message.items() if k in {"role", "content", "tool_calls", "tool_call_id", "name"}}
+
+
+def trim_history(
+    messages: list[dict[str, Any]], *, model: str, token_budget: int, max_messages: int
+) -> list[dict[str, Any]]:
+    """The newest whole turns that fit the token budget and message cap.
+
+    Whole turns are dropped oldest first, so a tool result is never sent without
+    the assistant message that called it.
+    """
+    turns = [[for_model(m) for m in turn] for turn in split_turns(messages)]
+    turns = [turn for turn in turns if turn and turn[0].get("role") == "user"]
+    kept: list[list[dict[str, Any]]] = []
+    count = 0
+    for turn in reversed(turns):
+        candidate = [m for t in [turn, *kept] for m in t]
+        if count + len(turn) > max_messages:
+            break
+        if token_counter(model=model, messages=candidate) > token_budget:
+            break
+        kept.insert(0, turn)
+        count += len(turn)
+    return [m for turn in kept for m in turn]
