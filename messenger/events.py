@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 LIKE_STICKER_ID = 369239263222822
 _SECONDS_THRESHOLD = 100_000_000_000  # below this a timestamp is taken to be in seconds (~1973)
-_MAX_INT_DIGITS = 30
+_INT_LIMIT = 10**30  # ids and timestamps are far smaller; avoids giant-int pitfalls
 
 Channel = Literal["messaging", "standby"]
 _CHANNELS: tuple[Channel, ...] = ("messaging", "standby")
@@ -149,26 +148,23 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _int(value: Any) -> int | None:
+    """Return an int from an int, an integral float or a string of ASCII digits, else None."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 30:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < _INT_LIMIT:
+        return value
+    return None
+
+
 def _str(value: Any) -> str | None:
     """Return a non-empty str (ints become their decimal string), else None."""
     if isinstance(value, str):
         return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _int(value: Any) -> int | None:
-    """Return an int from an int, an integral float or a string of ASCII digits, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value) if len(value) <= _MAX_INT_DIGITS else None
-    return None
+    number = _int(value) if isinstance(value, int) else None
+    return None if number is None else str(number)
 
 
 def _float(value: Any) -> float | None:
@@ -183,6 +179,13 @@ def _millis(value: Any) -> int | None:
     return stamp * 1000 if stamp is not None and 0 < stamp < _SECONDS_THRESHOLD else stamp
 
 
+def _at(body: Any, path: str) -> Any:
+    """Follow a dotted path through nested dicts; None when any step is missing."""
+    for part in path.split("."):
+        body = _dict(body).get(part)
+    return body
+
+
 def is_echo(message: dict[str, Any]) -> bool:
     """True if the message is an echo of something the Page sent."""
     return message.get("is_echo") in (True, "true")
@@ -190,7 +193,7 @@ def is_echo(message: dict[str, Any]) -> bool:
 
 def is_quick_reply(message: dict[str, Any]) -> bool:
     """True if the message came from tapping a quick reply."""
-    return _str(_dict(message.get("quick_reply")).get("payload")) is not None
+    return _str(_at(message, "quick_reply.payload")) is not None
 
 
 def is_like(message: dict[str, Any], attachments: list[Attachment]) -> bool:
@@ -200,34 +203,28 @@ def is_like(message: dict[str, Any], attachments: list[Attachment]) -> bool:
     return any(att.sticker_id == LIKE_STICKER_ID for att in attachments)
 
 
-def _attachment(item: Any) -> Attachment | None:
-    """Read one attachment; non-dict items are skipped."""
-    if not isinstance(item, dict):
-        return None
-    body = _dict(item.get("payload"))
-    coords = _dict(body.get("coordinates"))
-    sticker_id = _int(body.get("sticker_id"))
-    kind = _str(item.get("type"))
+def _attachment(item: dict[str, Any]) -> Attachment:
+    """Read one attachment; an image carrying a sticker_id becomes type "sticker"."""
+    sticker_id = _int(_at(item, "payload.sticker_id"))
     return Attachment(
-        type="sticker" if sticker_id is not None else kind,
-        url=_str(body.get("url")) or _str(item.get("url")),
-        title=_str(body.get("title")) or _str(item.get("title")),
+        type="sticker" if sticker_id is not None else _str(item.get("type")),
+        url=_str(_at(item, "payload.url")) or _str(item.get("url")),
+        title=_str(_at(item, "payload.title")) or _str(item.get("title")),
         sticker_id=sticker_id,
-        lat=_float(coords.get("lat")),
-        long=_float(coords.get("long")),
+        lat=_float(_at(item, "payload.coordinates.lat")),
+        long=_float(_at(item, "payload.coordinates.long")),
     )
 
 
 def _attachments(items: Any) -> list[Attachment]:
-    """Read all attachments, keeping one entry per sticker id (Meta sends image + sticker)."""
+    """Read all dict attachments, keeping one per sticker id (Meta may send image + sticker)."""
     result: list[Attachment] = []
-    seen: set[int] = set()
-    for att in filter(None, map(_attachment, _list(items))):
+    stickers: set[int] = set()
+    for att in (_attachment(item) for item in _list(items) if isinstance(item, dict)):
+        if att.sticker_id is None or att.sticker_id not in stickers:
+            result.append(att)
         if att.sticker_id is not None:
-            if att.sticker_id in seen:
-                continue
-            seen.add(att.sticker_id)
-        result.append(att)
+            stickers.add(att.sticker_id)
     return result
 
 
@@ -251,51 +248,35 @@ def _message_fields(message: dict[str, Any]) -> Fields:
         "kind": _message_kind(message, attachments),
         "mid": _str(message.get("mid")),
         "text": _str(message.get("text")),
-        "payload": _str(_dict(message.get("quick_reply")).get("payload")),
-        "ref": _str(_dict(message.get("referral")).get("ref")),
+        "payload": _str(_at(message, "quick_reply.payload")),
+        "ref": _str(_at(message, "referral.ref")),
         "attachments": attachments,
-        "reply_to_mid": _str(_dict(message.get("reply_to")).get("mid")),
+        "reply_to_mid": _str(_at(message, "reply_to.mid")),
         "is_echo": is_echo(message),
         "app_id": _str(message.get("app_id")),
         "metadata": _str(message.get("metadata")),
     }
 
 
-def _postback_fields(body: dict[str, Any]) -> Fields:
-    """Fields of a `postback` event."""
-    return {
-        "mid": _str(body.get("mid")),
-        "text": _str(body.get("title")),
-        "payload": _str(body.get("payload")),
-        "ref": _str(_dict(body.get("referral")).get("ref")),
-    }
-
-
-def _handover_fields(body: dict[str, Any]) -> Fields:
-    """Fields of pass/take/request thread control events."""
-    app_id = body.get("new_owner_app_id", body.get("requested_owner_app_id"))
-    return {"app_id": _str(app_id), "metadata": _str(body.get("metadata"))}
-
-
-_READERS: dict[str, tuple[EventKind, Callable[[dict[str, Any]], Fields]]] = {
-    "postback": (EventKind.POSTBACK, _postback_fields),
-    "delivery": (EventKind.DELIVERY, lambda b: {"watermark": _int(b.get("watermark"))}),
-    "read": (EventKind.READ, lambda b: {"watermark": _int(b.get("watermark"))}),
-    "reaction": (EventKind.REACTION, lambda b: {"target_mid": _str(b.get("mid")),
-                                                "text": _str(b.get("emoji")),
-                                                "payload": _str(b.get("action"))}),
-    "message_edit": (EventKind.EDIT, lambda b: {"target_mid": _str(b.get("mid")),
-                                                "text": _str(b.get("text"))}),
-    "referral": (EventKind.REFERRAL, lambda b: {"ref": _str(b.get("ref"))}),
-    "pass_thread_control": (EventKind.HANDOVER_PASS, _handover_fields),
-    "take_thread_control": (EventKind.HANDOVER_TAKE, _handover_fields),
-    "request_thread_control": (EventKind.HANDOVER_REQUEST, _handover_fields),
-    "optin": (EventKind.OPTIN, lambda b: {"ref": _str(b.get("ref")),
-                                          "payload": _str(b.get("payload"))}),
-    "policy_enforcement": (EventKind.POLICY, lambda b: {"payload": _str(b.get("action")),
-                                                        "text": _str(b.get("reason"))}),
+# Non-message events: top-level key -> (kind, {Event field: dotted path inside that key}).
+_HANDOVER = {"app_id": "new_owner_app_id", "metadata": "metadata"}
+_POLICY = {"payload": "action", "text": "reason"}
+_BODIES: dict[str, tuple[EventKind, dict[str, str]]] = {
+    "postback": (EventKind.POSTBACK,
+                 {"mid": "mid", "text": "title", "payload": "payload", "ref": "referral.ref"}),
+    "delivery": (EventKind.DELIVERY, {"watermark": "watermark"}),
+    "read": (EventKind.READ, {"watermark": "watermark"}),
+    "reaction": (EventKind.REACTION, {"target_mid": "mid", "payload": "action"}),
+    "message_edit": (EventKind.EDIT, {"target_mid": "mid", "text": "text"}),
+    "referral": (EventKind.REFERRAL, {"ref": "ref"}),
+    "pass_thread_control": (EventKind.HANDOVER_PASS, _HANDOVER),
+    "take_thread_control": (EventKind.HANDOVER_TAKE, _HANDOVER),
+    "request_thread_control": (EventKind.HANDOVER_REQUEST,
+                               {"app_id": "requested_owner_app_id", "metadata": "metadata"}),
+    "optin": (EventKind.OPTIN, {"ref": "ref", "payload": "payload"}),
+    "policy_enforcement": (EventKind.POLICY, _POLICY),
+    "policy-enforcement": (EventKind.POLICY, _POLICY),
 }
-_READERS["policy-enforcement"] = _READERS["policy_enforcement"]
 
 
 def _kind_fields(raw: dict[str, Any]) -> Fields:
@@ -305,10 +286,13 @@ def _kind_fields(raw: dict[str, Any]) -> Fields:
         return _message_fields(message)
     if "message" in raw:  # e.g. the dashboard test: "message": "TEST_MESSAGE"
         return {"kind": EventKind.UNSUPPORTED}
-    for key, (kind, reader) in _READERS.items():
+    for key, (kind, paths) in _BODIES.items():
         body = raw.get(key)
         if isinstance(body, dict):
-            return {**reader(body), "kind": kind}
+            fields: Fields = {"kind": kind}
+            for name, path in paths.items():
+                fields[name] = (_int if name == "watermark" else _str)(_at(body, path))
+            return fields
     return {"kind": EventKind.UNSUPPORTED}
 
 
