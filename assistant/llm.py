@@ -7,22 +7,25 @@ and fallbacks are LiteLLM's Router's, configured here, not hand-written.
 
 from __future__ import annotations
 
-import os
+import logging
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-# LiteLLM fetches its cost map over the network at import unless told not to.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+import litellm
+from litellm import Router
 
-import litellm  # noqa: E402
-from litellm import Router  # noqa: E402
-
-from config import OFFLINE_MODEL, Settings  # noqa: E402
+from config import OFFLINE_MODEL, Settings
 
 PRIMARY = "primary"
 litellm.suppress_debug_info = True
 litellm.telemetry = False
+# LiteLLM installs its own stderr handlers; send its records through ours instead.
+for _name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+    _logger = logging.getLogger(_name)
+    _logger.handlers.clear()
+    _logger.propagate = True
+    _logger.setLevel(logging.WARNING)
 
 
 def register_offline_provider() -> None:

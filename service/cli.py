@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -10,7 +11,8 @@ import click
 from flask import Flask, current_app
 
 from config import Settings
-from database import close_database, init_database, state
+from database import close_database, state
+from database.bootstrap import prepare_database
 from database.connection import libpq_url
 
 T = TypeVar("T")
@@ -21,7 +23,7 @@ def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
     settings: Settings = current_app.config["SETTINGS"]
 
     async def _main() -> T:
-        await init_database(settings)
+        await prepare_database(settings)
         try:
             return await work()
         finally:
@@ -54,3 +56,26 @@ def register_cli(app: Flask) -> None:
 
         summary = run_with_database(work)
         click.echo(f"Loaded: {summary}")
+
+    @app.cli.command("ask")
+    @click.option("--psid", required=True, help="The sender's page-scoped id.")
+    @click.argument("message", nargs=-1, required=True)
+    def ask(psid: str, message: tuple[str, ...]) -> None:
+        """Ask the assistant as a sender (same path and session as Messenger)."""
+        from llm_api import ask_assistant
+
+        settings: Settings = current_app.config["SETTINGS"]
+        text = " ".join(message)
+
+        async def work() -> Any:
+            return await ask_assistant(psid, text, settings=settings)
+
+        reply = run_with_database(work)
+        for call in reply.tool_calls:
+            status = "ok" if call["ok"] else f"error: {call['error']}"
+            click.echo(
+                f"[tool] {call['name']}({json.dumps(call['arguments'], default=str)}) "
+                f"-> {status}, {call['row_count']} rows, {call['duration_ms']} ms",
+                err=True,
+            )
+        click.echo(reply.text)

@@ -100,3 +100,29 @@ def app(settings: Settings, loop: BackgroundLoop) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def demo_shop(run: Runner, database_url: str, loop: BackgroundLoop) -> Any:
+    """The deterministic demo shop, loaded afresh for the module (replacing other test data)."""
+    from database.connection import libpq_url
+    from database.demo import load_demo_data
+
+    return run(load_demo_data(libpq_url(database_url), replace=True, timezone=TEST_TIMEZONE))
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[Any]:
+    """A loopback OpenAI-compatible server; scripts are cleared before each use."""
+    from tests.fakes.llm import FakeLLM
+
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm(fake_llm: Any) -> Any:
+    """The fake LLM server, with no scripts or recorded requests left from other tests."""
+    fake_llm.reset()
+    return fake_llm

@@ -1,0 +1,52 @@
+"""Chat commands handled without the model, and the user's language."""
+
+from __future__ import annotations
+
+import re
+
+from tools.text import fold
+
+_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
+_VIETNAMESE_WORDS = {"chao", "xin", "cam", "on", "khong", "ban", "minh", "toi", "doanh", "thu",
+                     "hang", "don", "cua", "gi", "nao", "bao", "nhieu", "co", "tra", "sua"}
+RESET_COMMANDS = {"reset", "/reset", "new chat", "new conversation", "start over", "restart",
+                  "bat dau lai", "lam moi", "cuoc tro chuyen moi"}
+DELETE_COMMANDS = {"delete my data", "/delete", "forget me", "delete my history",
+                   "xoa du lieu cua toi", "xoa du lieu"}
+
+
+def _command(text: str) -> str:
+    return " ".join(fold(text).strip().strip(".!?").split())
+
+
+def is_reset(text: str) -> bool:
+    """Whether the message asks for a fresh conversation."""
+    return _command(text) in RESET_COMMANDS
+
+
+def is_delete_request(text: str) -> bool:
+    """Whether the message asks to delete the sender's data."""
+    return _command(text) in DELETE_COMMANDS
+
+
+def detect_language(text: str) -> str:
+    """`vi` for Vietnamese (by its letters, or common words without accents), else `en`."""
+    if _VIETNAMESE_LETTERS.search(text.lower()):
+        return "vi"
+    words = set(fold(text).split())
+    return "vi" if len(words & _VIETNAMESE_WORDS) >= 2 else "en"
+
+
+REPLIES = {
+    "reset": {"en": "Okay, starting a new conversation. How can I help?",
+              "vi": "Được rồi, mình bắt đầu cuộc trò chuyện mới nhé. Bạn cần gì ạ?"},
+    "deleted": {"en": "Done: your chat history with us has been deleted.",
+                "vi": "Xong: lịch sử trò chuyện của bạn đã được xóa."},
+    "apology": {"en": "Sorry, I can't answer right now. Please try again in a few minutes.",
+                "vi": "Xin lỗi, hiện mình chưa trả lời được. Bạn thử lại sau ít phút nhé."},
+}
+
+
+def canned(key: str, language: str) -> str:
+    """A fixed reply in the user's language."""
+    return REPLIES[key].get(language, REPLIES[key]["en"])

@@ -1,0 +1,155 @@
+"""The built-in offline model, plugged into LiteLLM as the custom provider `offline`.
+
+It reads the conversation, picks a tool with the parser, emits a genuine
+OpenAI-format tool call, and once the results come back writes the reply from
+them — through the same tool loop as any hosted model, with no key and no network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+from litellm import CustomLLM
+from litellm.types.utils import (
+    ChatCompletionMessageToolCall,
+    Choices,
+    Function,
+    Message,
+    ModelResponse,
+    Usage,
+)
+
+from assistant.offline.parser import ParsedIntent, Vocabulary, parse
+from assistant.offline.vocabulary import load_vocabulary
+from assistant.offline.writer import text, write_reply
+
+_TODAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_SHOP = re.compile(r"assistant of (.+?)\.\n")
+OWNER_ONLY_HINT = "get_revenue_by_filters"
+
+
+def _today(messages: list[dict[str, Any]]) -> date:
+    for message in messages:
+        if message.get("role") == "system":
+            match = _TODAY.search(str(message.get("content") or ""))
+            if match:
+                return date.fromisoformat(match.group(1))
+    return date.today()
+
+
+def _shop(messages: list[dict[str, Any]]) -> str:
+    for message in messages:
+        if message.get("role") == "system":
+            match = _SHOP.search(str(message.get("content") or ""))
+            if match:
+                return match.group(1)
+    return "shop"
+
+
+def _user_texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [str(m.get("content") or "") for m in messages if m.get("role") == "user"]
+
+
+def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
+    results: list[str] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        results.insert(0, str(message.get("content") or ""))
+    return results
+
+
+def _get(message: Any, key: str) -> Any:
+    return message.get(key) if isinstance(message, dict) else getattr(message, key, None)
+
+
+class OfflineLLM(CustomLLM):
+    """A deterministic, rule-based chat model with tool calling."""
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        """Answer one chat completion request."""
+        messages = [m if isinstance(m, dict) else dict(m) for m in kwargs.get("messages", [])]
+        optional = kwargs.get("optional_params") or {}
+        offered = {
+            tool["function"]["name"] for tool in optional.get("tools") or [] if "function" in tool
+        }
+        response: ModelResponse = kwargs.get("model_response") or ModelResponse()
+        decision = await self._decide(messages, offered)
+        return _fill(response, kwargs.get("model", "offline"), decision, messages)
+
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        """The offline model answers only through the async path."""
+        raise NotImplementedError("use litellm.acompletion with the offline model")
+
+    async def _decide(self, messages: list[dict[str, Any]], offered: set[str]) -> dict[str, Any]:
+        users = _user_texts(messages)
+        current = users[-1] if users else ""
+        role = "owner" if OWNER_ONLY_HINT in offered else "shopper"
+        today = _today(messages)
+        vocabulary = await load_vocabulary(role)
+        previous = self._previous(users[:-1], today, role, vocabulary)
+        intent = parse(current, today=today, role=role, vocabulary=vocabulary, previous=previous)
+        results = _trailing_tool_results(messages)
+        if results:
+            return {"content": write_reply(results, intent.language)}
+        if intent.tool and intent.tool in offered:
+            return {"tool": intent.tool, "arguments": intent.arguments}
+        return {"content": self._small_talk(intent, role, _shop(messages))}
+
+    @staticmethod
+    def _previous(
+        earlier: list[str], today: date, role: str, vocabulary: Vocabulary
+    ) -> ParsedIntent | None:
+        """The intent of the conversation so far, following follow-ups from the start."""
+        previous: ParsedIntent | None = None
+        for message in earlier[-8:]:
+            intent = parse(
+                message, today=today, role=role, vocabulary=vocabulary, previous=previous
+            )
+            if intent.tool:
+                previous = intent
+        return previous
+
+    @staticmethod
+    def _small_talk(intent: ParsedIntent, role: str, shop: str) -> str:
+        lang = intent.language
+        help_text = text(lang, "help_owner" if role == "owner" else "help_shopper")
+        if intent.intent == "greeting":
+            return f"{text(lang, 'greeting', shop=shop)}\n{help_text}"
+        if intent.intent == "thanks":
+            return text(lang, "thanks")
+        if intent.intent == "help":
+            return help_text
+        return f"{text(lang, 'unknown')}\n{help_text}"
+
+
+def _fill(
+    response: ModelResponse, model: str, decision: dict[str, Any], messages: list[dict[str, Any]]
+) -> ModelResponse:
+    if "tool" in decision:
+        call = ChatCompletionMessageToolCall(
+            id=f"call_{uuid.uuid4().hex[:24]}",
+            type="function",
+            function=Function(name=decision["tool"], arguments=json.dumps(decision["arguments"])),
+        )
+        message = Message(role="assistant", content=None, tool_calls=[call])
+        finish = "tool_calls"
+    else:
+        message = Message(role="assistant", content=decision["content"])
+        finish = "stop"
+    response.choices = [Choices(index=0, message=message, finish_reason=finish)]
+    response.model = model
+    response.created = int(time.time())
+    prompt_chars = sum(len(str(_get(m, "content") or "")) for m in messages)
+    completion_chars = len(str(decision.get("content") or decision.get("arguments") or ""))
+    response.usage = Usage(  # type: ignore[attr-defined]
+        prompt_tokens=prompt_chars // 4,
+        completion_tokens=completion_chars // 4,
+        total_tokens=(prompt_chars + completion_chars) // 4,
+    )
+    return response

@@ -1,0 +1,237 @@
+"""Replies of the offline model, written from tool results (numbers copied, never computed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tools.formatting import parse_result
+
+Rows = list[dict[str, Any]]
+MAX_LINES = 8
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "greeting": "Hi! 👋 I'm the {shop} assistant.",
+        "help_owner": (
+            "Ask me about the business, for example:\n- revenue today / last month\n"
+            "- what's low on stock\n- best sellers this week\n- who sold most this month\n"
+            "- find customer Hoa\n- business overview"
+        ),
+        "help_shopper": (
+            "I can help you with:\n- our menu and prices (\"do you have matcha?\")\n"
+            "- pictures of a product\n- your orders (\"where is my order?\")"
+        ),
+        "thanks": "You're welcome! 😊",
+        "unknown": "Sorry, I didn't catch that.",
+        "none": "I found nothing matching that.",
+        "more": "… and {n} more",
+        "sold_out": "sold out right now",
+        "no_product": "I couldn't find \"{name}\" on our menu.",
+        "no_orders": "I can't find any orders for you yet.",
+        "failed": "Sorry, I couldn't look that up right now.",
+    },
+    "vi": {
+        "greeting": "Xin chào! 👋 Mình là trợ lý của {shop}.",
+        "help_owner": (
+            "Bạn có thể hỏi về việc kinh doanh, ví dụ:\n- doanh thu hôm nay / tháng trước\n"
+            "- hàng sắp hết\n- món bán chạy tuần này\n- nhân viên bán giỏi nhất\n"
+            "- tình hình kinh doanh"
+        ),
+        "help_shopper": (
+            "Mình có thể giúp bạn:\n- xem menu và giá (\"có trà sữa không?\")\n"
+            "- xem hình sản phẩm\n- đơn hàng của bạn (\"đơn của tôi đâu?\")"
+        ),
+        "thanks": "Không có gì ạ! 😊",
+        "unknown": "Xin lỗi, mình chưa hiểu ý bạn.",
+        "none": "Mình không tìm thấy kết quả nào.",
+        "more": "… và {n} mục khác",
+        "sold_out": "tạm hết hàng",
+        "no_product": "Mình không tìm thấy \"{name}\" trong menu.",
+        "no_orders": "Mình chưa thấy đơn hàng nào của bạn.",
+        "failed": "Xin lỗi, mình chưa tra cứu được lúc này.",
+    },
+}
+
+STATUS_VI = {"pending": "đang xử lý", "completed": "hoàn tất", "cancelled": "đã hủy",
+             "refunded": "đã hoàn tiền"}
+
+
+def text(language: str, key: str, **values: Any) -> str:
+    """One phrase of the offline model in `language`."""
+    table = TEXTS.get(language, TEXTS["en"])
+    return table[key].format(**values)
+
+
+def _span(head: dict[str, Any], start: str, end: str) -> str:
+    first, last = head.get(start), head.get(end)
+    if first and last:
+        return f"{first} → {last}" if first != last else str(first)
+    return str(first or last or "")
+
+
+def _variant_text(variant: dict[str, Any], lang: str) -> str:
+    label = variant.get("classification") or ""
+    price = variant.get("price", "")
+    sold = "" if variant.get("in_stock", True) else f" ({text(lang, 'sold_out')})"
+    return f"{label} {price}{sold}".strip()
+
+
+def _summary(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    if lang == "vi":
+        return [
+            f"Doanh thu {_span(head, 'period_start', 'period_end')}: {head.get('total_revenue')}",
+            f"- {head.get('total_orders')} đơn hoàn tất, trung bình {head.get('avg_order_value')}",
+            f"- Thuế {head.get('total_tax')}, giảm giá {head.get('total_discounts')}",
+        ]
+    return [
+        f"Revenue {_span(head, 'period_start', 'period_end')}: {head.get('total_revenue')}",
+        f"- {head.get('total_orders')} completed orders, average {head.get('avg_order_value')}",
+        f"- Tax {head.get('total_tax')}, discounts {head.get('total_discounts')}",
+    ]
+
+
+def _revenue(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    span = _span(head, "start_date", "end_date")
+    orders_word = "đơn hoàn tất" if lang == "vi" else "completed orders"
+    title = "Doanh thu" if lang == "vi" else "Revenue"
+    lines = [f"{title} {span}: {head.get('total_revenue')} ({head.get('total_orders')} {orders_word})"]
+    for row in sections.get("orders", [])[:5]:
+        who = row.get("customer_name") or row.get("customer_email") or ""
+        lines.append(f"- {row.get('order_date')} {row.get('revenue')} {who} {row.get('payment_method') or ''}".rstrip())
+    return lines
+
+
+def _products(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    lines = []
+    for index, row in enumerate(sections.get("rows", [])[:MAX_LINES], 1):
+        label = f"{row.get('product_name')} ({row.get('classification')})" if row.get(
+            "classification") else str(row.get("product_name"))
+        if "total_sold" in row:
+            sold = "đã bán" if lang == "vi" else "sold"
+            lines.append(f"{index}. {label}: {row['total_sold']} {sold}, {row.get('total_revenue')}")
+        else:
+            stock = "tồn" if lang == "vi" else "in stock"
+            lines.append(f"- {label}: {row.get('price')}, {row.get('stock')} {stock}")
+    return lines
+
+
+def _customers(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    orders = "đơn" if lang == "vi" else "orders"
+    return [
+        f"- {row.get('customer_name') or row.get('customer_id')}"
+        f"{' ⭐' if row.get('premium') else ''}: {row.get('total_spent')}, "
+        f"{row.get('total_orders')} {orders}"
+        + (f", {row['customer_email']}" if row.get("customer_email") else "")
+        for row in sections.get("rows", [])[:MAX_LINES]
+    ]
+
+
+def _inventory(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    left = "còn" if lang == "vi" else "left"
+    return [
+        f"- {row.get('product_name')} {row.get('classification') or ''}: "
+        f"{row.get('stock')} {left} (min {row.get('low_stock_threshold')}) – {row.get('stock_status')}"
+        for row in sections.get("rows", [])[:MAX_LINES]
+    ]
+
+
+def _employees(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    orders = "đơn" if lang == "vi" else "orders"
+    return [
+        f"{index}. {row.get('employee_name')} ({row.get('role')}): {row.get('total_sales')}, "
+        f"{row.get('total_orders')} {orders}"
+        for index, row in enumerate(sections.get("rows", [])[:MAX_LINES], 1)
+    ]
+
+
+def _orders(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    return [
+        f"- {row.get('order_date')} {row.get('status_label') or row.get('status')}: "
+        f"{row.get('final_total_price')} {row.get('customer_name') or ''}"
+        + (f" – {row['note']}" if row.get("note") else "")
+        for row in sections.get("rows", [])[:MAX_LINES]
+    ]
+
+
+def _insights(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    summary = head.get("revenue_summary") or {}
+    span = _span(head, "period_start", "period_end")
+    if lang == "vi":
+        lines = [f"Tổng quan {span}:", f"- Doanh thu {summary.get('total_revenue')} "
+                 f"({summary.get('total_orders')} đơn)",
+                 f"- {head.get('inventory_alerts')} mặt hàng cần nhập thêm", "Bán chạy:"]
+    else:
+        lines = [f"Overview {span}:", f"- Revenue {summary.get('total_revenue')} "
+                 f"({summary.get('total_orders')} orders, avg {summary.get('avg_order_value')})",
+                 f"- {head.get('inventory_alerts')} stock lines need restocking", "Top products:"]
+    lines += [f"{i}. {row.get('product_name')} ({row.get('classification')}): {row.get('total_revenue')}"
+              for i, row in enumerate(sections.get("top_products", [])[:5], 1)]
+    return lines
+
+
+def _catalog(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    lines = []
+    for row in sections.get("rows", [])[:5]:
+        variants = ", ".join(_variant_text(v, lang) for v in row.get("variants", []))
+        sold = "" if row.get("in_stock", True) else f" – {text(lang, 'sold_out')}"
+        lines.append(f"- {row.get('name')}: {variants}{sold}")
+    return lines
+
+
+def _details(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    if not head.get("found"):
+        return [text(lang, "no_product", name=head.get("product_name", ""))]
+    variants = ", ".join(_variant_text(v, lang) for v in sections.get("variants", []))
+    lines = [f"{head.get('name')}: {variants}"]
+    images = sections.get("images", [])
+    if images:
+        lines.append(str(images[0]))
+    return lines
+
+
+def _my_orders(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    rows = sections.get("rows", [])
+    if not rows:
+        return [text(lang, "no_orders")]
+    lines = []
+    for row in rows[:5]:
+        status = STATUS_VI.get(row.get("status", ""), row.get("status")) if lang == "vi" else row.get("status")
+        items = ", ".join(f"{i.get('quantity')}× {i.get('product_name')}" for i in row.get("items", []))
+        lines.append(f"- #{row.get('order_ref')} {row.get('order_date')}: {status}, {row.get('total')} ({items})")
+    return lines
+
+
+WRITERS: dict[str, Callable[[dict[str, Any], dict[str, Rows], str], list[str]]] = {
+    "get_sales_summary_by_period": _summary,
+    "get_revenue_by_filters": _revenue,
+    "find_products_by_criteria": _products,
+    "find_customers_by_criteria": _customers,
+    "get_inventory_status": _inventory,
+    "get_employee_metrics": _employees,
+    "search_orders_by_text": _orders,
+    "get_business_insights": _insights,
+    "search_products": _catalog,
+    "get_product_details": _details,
+    "get_my_orders": _my_orders,
+}
+
+
+def write_reply(tool_contents: list[str], language: str) -> str:
+    """A reply built from the text of each tool result of the turn."""
+    parts: list[str] = []
+    for content in tool_contents:
+        if content.startswith("ERROR"):
+            parts.append(text(language, "failed"))
+            continue
+        name, head, sections = parse_result(content)
+        writer = WRITERS.get(name)
+        lines = writer(head, sections, language) if writer else []
+        total = head.get("total_matching")
+        listed = len(sections.get("rows", []))
+        if not lines and total in (0, None):
+            lines = [text(language, "none")]
+        elif isinstance(total, int) and total > min(listed, MAX_LINES) and listed:
+            lines.append(text(language, "more", n=total - min(listed, MAX_LINES)))
+        parts.append("\n".join(lines))
+    return "\n\n".join(part for part in parts if part) or text(language, "none")

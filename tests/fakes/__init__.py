@@ -1,0 +1,1 @@
+"""Loopback fake servers speaking the real HTTP protocols of OpenAI and the Graph API."""
