@@ -261,7 +261,7 @@ class LLMShopTools:
             args = validate_args(spec.args_model, values)
         except ToolArgumentError as exc:
             return _error(name, f"invalid argument {exc}", arguments=_safe(arguments))
-        given = args.model_dump(exclude_unset=True)
+        given = args.model_dump(mode="json", exclude_unset=True)
         try:
             data = await spec.handler(self, given, caller)
         except ToolArgumentError as exc:

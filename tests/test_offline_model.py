@@ -1,0 +1,132 @@
+"""The built-in offline model answers through the same loop, with figures equal to the tools'."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from config import Settings
+from llm_api import ask_assistant
+from tests.conftest import make_settings
+from tools.formatting import money
+from tools.periods import local_today
+from tools.rag_analytics import RAGShopAnalytics
+
+OWNER = "6100000000000001"
+SHOPPER = "7100000000000001"
+
+
+@pytest.fixture(scope="module")
+def offline(database_url: str) -> Settings:
+    return make_settings(database_url)  # no LLM_MODEL: the offline model
+
+
+def ask(run: Any, settings: Settings, psid: str, message: str) -> Any:
+    return run(ask_assistant(psid, message, settings=settings), 60)
+
+
+def analytics(run: Any, method: str, **kwargs: Any) -> Any:
+    async def go() -> Any:
+        return await getattr(RAGShopAnalytics(), method)(**kwargs)
+
+    return run(go())
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "method", "kwargs", "key"),
+    [
+        ("what was our revenue last month?", "get_sales_summary_by_period",
+         "get_sales_summary_by_period", {"period": "month", "periods_back": 1}, "total_revenue"),
+        ("sales this week", "get_sales_summary_by_period",
+         "get_sales_summary_by_period", {"period": "week"}, "total_revenue"),
+        ("how much did we make yesterday?", "get_sales_summary_by_period",
+         "get_sales_summary_by_period", {"period": "day", "periods_back": 1}, "total_revenue"),
+        ("doanh thu tháng trước", "get_sales_summary_by_period",
+         "get_sales_summary_by_period", {"period": "month", "periods_back": 1}, "total_revenue"),
+        ("takings this year", "get_sales_summary_by_period",
+         "get_sales_summary_by_period", {"period": "year"}, "total_revenue"),
+    ],
+)
+def test_owner_revenue_questions_get_the_exact_figure(
+    run, demo_shop, offline, question, tool, method, kwargs, key  # noqa: ANN001
+) -> None:
+    reply = ask(run, offline, OWNER, question)
+    assert [c["name"] for c in reply.tool_calls] == [tool]
+    expected = money(analytics(run, method, **kwargs)[key], "VND")
+    assert expected in reply.text
+
+
+def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, offline) -> None:  # noqa: ANN001
+    today = local_today(offline.tz)
+    reply = ask(run, offline, OWNER, "revenue in the last 7 days")
+    call = reply.tool_calls[0]
+    assert call["name"] == "get_revenue_by_filters"
+    start = (today - timedelta(days=6)).isoformat()
+    assert call["arguments"] == {"start_date": start, "end_date": today.isoformat()}
+    figure = analytics(run, "get_revenue_by_filters", start_date=start, end_date=today.isoformat())
+    assert money(figure["total_revenue"], "VND") in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "fragment_from"),
+    [
+        ("what's low on stock?", "get_inventory_status", "product_name"),
+        ("best sellers this month", "find_products_by_criteria", "product_name"),
+        ("who sold most this week?", "get_employee_metrics", "employee_name"),
+        ("top customers", "find_customers_by_criteria", "customer_name"),
+        ("business overview", "get_business_insights", None),
+    ],
+)
+def test_owner_questions_route_to_the_right_tool(
+    run, demo_shop, offline, question, tool, fragment_from  # noqa: ANN001
+) -> None:
+    reply = ask(run, offline, OWNER, question)
+    assert [c["name"] for c in reply.tool_calls] == [tool]
+    assert reply.tool_calls[0]["ok"]
+    assert not reply.failed and reply.text
+
+
+def test_low_stock_answer_lists_the_most_urgent_line(run, demo_shop, offline) -> None:  # noqa: ANN001
+    rows = analytics(run, "get_inventory_status", stock_level="needs_restock")
+    reply = ask(run, offline, OWNER, "what needs restocking?")
+    assert rows[0]["product_name"] in reply.text
+
+
+def test_shopper_asking_for_matcha_gets_the_catalog_and_no_internals(run, demo_shop, offline) -> None:  # noqa: ANN001
+    reply = ask(run, offline, SHOPPER, "do you have matcha?")
+    assert [c["name"] for c in reply.tool_calls] == ["search_products"]
+    assert "Matcha Latte" in reply.text
+    for word in ("stock", "left", "revenue", "sold"):
+        assert word not in reply.text.lower()
+
+
+def test_shopper_sees_their_own_pending_order(run, demo_shop, offline) -> None:  # noqa: ANN001
+    reply = ask(run, offline, SHOPPER, "where is my order?")
+    assert [c["name"] for c in reply.tool_calls] == ["get_my_orders"]
+    assert "pending" in reply.text
+
+
+def test_shopper_asking_owner_questions_gets_no_data(run, demo_shop, offline) -> None:  # noqa: ANN001
+    for question in ("what was your revenue last month?", "list all customers' emails"):
+        reply = ask(run, offline, SHOPPER, question)
+        assert all(c["name"] in {"search_products", "get_product_details", "get_my_orders"}
+                   for c in reply.tool_calls)
+        assert "VND" not in reply.text or "revenue" not in reply.text.lower()
+
+
+def test_greeting_and_unknown_questions_get_help(run, demo_shop, offline) -> None:  # noqa: ANN001
+    assert "assistant" in ask(run, offline, OWNER, "hello").text
+    reply = ask(run, offline, OWNER, "what is the meaning of life")
+    assert not reply.failed and "revenue" in reply.text.lower()
+
+
+def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:  # noqa: ANN001
+    psid = "owner-offline-followup"
+    settings = offline.model_copy(update={"OWNER_PSIDS": [psid]})
+    ask(run, settings, psid, "revenue last month")
+    reply = ask(run, settings, psid, "and this month?")
+    assert reply.tool_calls[0]["arguments"] == {"period": "month", "periods_back": 0}
+    expected = analytics(run, "get_sales_summary_by_period", period="month")
+    assert money(expected["total_revenue"], "VND") in reply.text
