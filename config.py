@@ -79,9 +79,7 @@ class Settings(BaseSettings):
 
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)
-    LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = (
-        "INFO"
-    )
+    LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = False
     ADMIN_TOKEN: str | None = None
 
@@ -140,4 +138,8 @@ def load_settings(**overrides: Any) -> Settings:
 _SECRET_NAMES = {
     "DATABASE_URL",
     "ANALYTICS_DATABASE_URL",
-    "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "LLM_API_KEY", "ADMIN_TOKEN"}
+    "FB_APP_SECRET",
+    "FB_PAGE_ACCESS_TOKEN",
+    "LLM_API_KEY",
+    "ADMIN_TOKEN",
+}

@@ -85,7 +85,10 @@ def _message_dict(message: Any) -> dict[str, Any]:
 
 
 async def _call_model(
-    settings: Settings, turn: _Turn, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    settings: Settings,
+    turn: _Turn,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
     response = await complete(settings, messages, tools)
     turn.model = getattr(response, "model", None) or turn.model
@@ -139,16 +142,26 @@ def _stored_tool(message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _check_numbers(
-    settings: Settings, turn: _Turn, messages: list[dict[str, Any]], reply: str, user_text: str, today: Any
+    settings: Settings,
+    turn: _Turn,
+    messages: list[dict[str, Any]],
+    reply: str,
+    user_text: str,
+    today: Any,
 ) -> str:
-    sources = [user_text] + [str(m.get("content") or "") for m in messages if m.get("role") == "tool"]
+    sources = [user_text] + [
+        str(m.get("content") or "") for m in messages if m.get("role") == "tool"
+    ]
     flagged = unsupported_numbers(reply, sources, today)
     if not flagged:
         return reply
     turn.flags.append(", ".join(flagged))
     logger.warning("Numeric fidelity: reply has unsupported numbers {}; asking once", flagged)
-    retry = [*messages, {"role": "assistant", "content": reply},
-             {"role": "user", "content": CORRECTION.format(numbers=", ".join(flagged))}]
+    retry = [
+        *messages,
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": CORRECTION.format(numbers=", ".join(flagged))},
+    ]
     corrected = await _call_model(settings, turn, retry, None)
     return str(corrected.get("content") or reply).strip() or reply
 
@@ -176,7 +189,9 @@ async def ask_assistant(
         max_messages=settings.MAX_MESSAGES_PER_SESSION - 1,
     )
     user = {"role": "user", "content": text}
-    system = system_prompt(settings, role=caller.role, today=today, highlights=conversation.highlights)
+    system = system_prompt(
+        settings, role=caller.role, today=today, highlights=conversation.highlights
+    )
     messages = [{"role": "system", "content": system}, *history, user]
     turn = _Turn(caller, language, stored=[user])
     started = time.perf_counter()
@@ -184,7 +199,7 @@ async def ask_assistant(
     try:
         reply = await _tool_loop(settings, LLMShopTools(settings), turn, messages)
         reply = await _check_numbers(settings, turn, messages, reply, text, today)
-    except (openai.OpenAIError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, openai.OpenAIError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         logger.error("Every model failed for psid {}: {}", psid, error)
         reply = canned("apology", language)
@@ -216,7 +231,13 @@ def _images(results: list[ToolResult]) -> list[str]:
 
 
 async def _audit(
-    psid: str, session_id: UUID, turn: _Turn, text: str, reply: str, latency_ms: int, error: str | None
+    psid: str,
+    session_id: UUID,
+    turn: _Turn,
+    text: str,
+    reply: str,
+    latency_ms: int,
+    error: str | None,
 ) -> None:
     await LLMTurn.create(
         psid=psid,

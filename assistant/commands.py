@@ -7,12 +7,47 @@ import re
 from tools.text import fold
 
 _VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
-_VIETNAMESE_WORDS = {"chao", "xin", "cam", "on", "khong", "ban", "minh", "toi", "doanh", "thu",
-                     "hang", "don", "cua", "gi", "nao", "bao", "nhieu", "co", "tra", "sua"}
-RESET_COMMANDS = {"reset", "/reset", "new chat", "new conversation", "start over", "restart",
-                  "bat dau lai", "lam moi", "cuoc tro chuyen moi"}
-DELETE_COMMANDS = {"delete my data", "/delete", "forget me", "delete my history",
-                   "xoa du lieu cua toi", "xoa du lieu"}
+_VIETNAMESE_WORDS = {
+    "chao",
+    "xin",
+    "cam",
+    "on",
+    "khong",
+    "ban",
+    "minh",
+    "toi",
+    "doanh",
+    "thu",
+    "hang",
+    "don",
+    "cua",
+    "gi",
+    "nao",
+    "bao",
+    "nhieu",
+    "co",
+    "tra",
+    "sua",
+}
+RESET_COMMANDS = {
+    "reset",
+    "/reset",
+    "new chat",
+    "new conversation",
+    "start over",
+    "restart",
+    "bat dau lai",
+    "lam moi",
+    "cuoc tro chuyen moi",
+}
+DELETE_COMMANDS = {
+    "delete my data",
+    "/delete",
+    "forget me",
+    "delete my history",
+    "xoa du lieu cua toi",
+    "xoa du lieu",
+}
 
 
 def _command(text: str) -> str:
@@ -38,12 +73,18 @@ def detect_language(text: str) -> str:
 
 
 REPLIES = {
-    "reset": {"en": "Okay, starting a new conversation. How can I help?",
-              "vi": "Được rồi, mình bắt đầu cuộc trò chuyện mới nhé. Bạn cần gì ạ?"},
-    "deleted": {"en": "Done: your chat history with us has been deleted.",
-                "vi": "Xong: lịch sử trò chuyện của bạn đã được xóa."},
-    "apology": {"en": "Sorry, I can't answer right now. Please try again in a few minutes.",
-                "vi": "Xin lỗi, hiện mình chưa trả lời được. Bạn thử lại sau ít phút nhé."},
+    "reset": {
+        "en": "Okay, starting a new conversation. How can I help?",
+        "vi": "Được rồi, mình bắt đầu cuộc trò chuyện mới nhé. Bạn cần gì ạ?",
+    },
+    "deleted": {
+        "en": "Done: your chat history with us has been deleted.",
+        "vi": "Xong: lịch sử trò chuyện của bạn đã được xóa.",
+    },
+    "apology": {
+        "en": "Sorry, I can't answer right now. Please try again in a few minutes.",
+        "vi": "Xin lỗi, hiện mình chưa trả lời được. Bạn thử lại sau ít phút nhé.",
+    },
 }
 
 

@@ -14,9 +14,16 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _SCALE = {
-    "k": 1_000, "nghìn": 1_000, "ngàn": 1_000, "thousand": 1_000,
-    "m": 1_000_000, "tr": 1_000_000, "triệu": 1_000_000, "million": 1_000_000,
-    "bn": 1_000_000_000, "billion": 1_000_000_000,
+    "k": 1_000,
+    "nghìn": 1_000,
+    "ngàn": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "tr": 1_000_000,
+    "triệu": 1_000_000,
+    "million": 1_000_000,
+    "bn": 1_000_000_000,
+    "billion": 1_000_000_000,
 }
 # Numbers small enough to be list positions, "top 5", "2 items": never flagged.
 SMALL = 10
@@ -63,9 +70,7 @@ def date_numbers(today: date) -> set[Decimal]:
     return {Decimal(v) for v in values}
 
 
-def unsupported_numbers(
-    reply: str, sources: Iterable[str], today: date
-) -> list[str]:
+def unsupported_numbers(reply: str, sources: Iterable[str], today: date) -> list[str]:
     """Numbers in `reply` found in none of `sources` (tool results, the user's message) or dates."""
     allowed: set[Decimal] = set(date_numbers(today))
     for source in sources:

@@ -35,7 +35,7 @@ def register_offline_provider() -> None:
     if any(p.get("provider") == "offline" for p in litellm.custom_provider_map):
         return
     entry = {"provider": "offline", "custom_handler": OfflineLLM()}
-    litellm.custom_provider_map = [*litellm.custom_provider_map, entry]
+    litellm.custom_provider_map = [*litellm.custom_provider_map, entry]  # type: ignore[list-item]
     litellm.utils.custom_llm_setup()
 
 

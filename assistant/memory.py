@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -123,7 +123,7 @@ def _json_object(raw: Any) -> dict[str, Any]:
 
 async def append_messages(session_id: UUID, messages: list[dict[str, Any]]) -> None:
     """Append messages to the session atomically (no lost update between writers)."""
-    stamp = datetime.now(timezone.utc).isoformat()
+    stamp = datetime.now(UTC).isoformat()
     stamped = [{**message, "ts": stamp} for message in messages]
     await connection().execute_query(APPEND_SQL, [json.dumps(stamped, default=str), session_id])
 
@@ -155,7 +155,11 @@ def split_turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def for_model(message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as the chat API expects it (our bookkeeping keys removed)."""
-    return {k: v for k, v in message.items() if k in {"role", "content", "tool_calls", "tool_call_id", "name"}}
+    return {
+        k: v
+        for k, v in message.items()
+        if k in {"role", "content", "tool_calls", "tool_call_id", "name"}
+    }
 
 
 def trim_history(

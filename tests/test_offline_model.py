@@ -37,20 +37,52 @@ def analytics(run: Any, method: str, **kwargs: Any) -> Any:
 @pytest.mark.parametrize(
     ("question", "tool", "method", "kwargs", "key"),
     [
-        ("what was our revenue last month?", "get_sales_summary_by_period",
-         "get_sales_summary_by_period", {"period": "month", "periods_back": 1}, "total_revenue"),
-        ("sales this week", "get_sales_summary_by_period",
-         "get_sales_summary_by_period", {"period": "week"}, "total_revenue"),
-        ("how much did we make yesterday?", "get_sales_summary_by_period",
-         "get_sales_summary_by_period", {"period": "day", "periods_back": 1}, "total_revenue"),
-        ("doanh thu tháng trước", "get_sales_summary_by_period",
-         "get_sales_summary_by_period", {"period": "month", "periods_back": 1}, "total_revenue"),
-        ("takings this year", "get_sales_summary_by_period",
-         "get_sales_summary_by_period", {"period": "year"}, "total_revenue"),
+        (
+            "what was our revenue last month?",
+            "get_sales_summary_by_period",
+            "get_sales_summary_by_period",
+            {"period": "month", "periods_back": 1},
+            "total_revenue",
+        ),
+        (
+            "sales this week",
+            "get_sales_summary_by_period",
+            "get_sales_summary_by_period",
+            {"period": "week"},
+            "total_revenue",
+        ),
+        (
+            "how much did we make yesterday?",
+            "get_sales_summary_by_period",
+            "get_sales_summary_by_period",
+            {"period": "day", "periods_back": 1},
+            "total_revenue",
+        ),
+        (
+            "doanh thu tháng trước",
+            "get_sales_summary_by_period",
+            "get_sales_summary_by_period",
+            {"period": "month", "periods_back": 1},
+            "total_revenue",
+        ),
+        (
+            "takings this year",
+            "get_sales_summary_by_period",
+            "get_sales_summary_by_period",
+            {"period": "year"},
+            "total_revenue",
+        ),
     ],
 )
 def test_owner_revenue_questions_get_the_exact_figure(
-    run, demo_shop, offline, question, tool, method, kwargs, key  # noqa: ANN001
+    run,
+    demo_shop,
+    offline,
+    question,
+    tool,
+    method,
+    kwargs,
+    key,  # noqa: ANN001
 ) -> None:
     reply = ask(run, offline, OWNER, question)
     assert [c["name"] for c in reply.tool_calls] == [tool]
@@ -80,7 +112,12 @@ def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, off
     ],
 )
 def test_owner_questions_route_to_the_right_tool(
-    run, demo_shop, offline, question, tool, fragment_from  # noqa: ANN001
+    run,
+    demo_shop,
+    offline,
+    question,
+    tool,
+    fragment_from,  # noqa: ANN001
 ) -> None:
     reply = ask(run, offline, OWNER, question)
     assert [c["name"] for c in reply.tool_calls] == [tool]
@@ -94,7 +131,9 @@ def test_low_stock_answer_lists_the_most_urgent_line(run, demo_shop, offline) ->
     assert rows[0]["product_name"] in reply.text
 
 
-def test_shopper_asking_for_matcha_gets_the_catalog_and_no_internals(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_shopper_asking_for_matcha_gets_the_catalog_and_no_internals(
+    run, demo_shop, offline
+) -> None:  # noqa: ANN001
     reply = ask(run, offline, SHOPPER, "do you have matcha?")
     assert [c["name"] for c in reply.tool_calls] == ["search_products"]
     assert "Matcha Latte" in reply.text
@@ -111,8 +150,10 @@ def test_shopper_sees_their_own_pending_order(run, demo_shop, offline) -> None: 
 def test_shopper_asking_owner_questions_gets_no_data(run, demo_shop, offline) -> None:  # noqa: ANN001
     for question in ("what was your revenue last month?", "list all customers' emails"):
         reply = ask(run, offline, SHOPPER, question)
-        assert all(c["name"] in {"search_products", "get_product_details", "get_my_orders"}
-                   for c in reply.tool_calls)
+        assert all(
+            c["name"] in {"search_products", "get_product_details", "get_my_orders"}
+            for c in reply.tool_calls
+        )
         assert "VND" not in reply.text or "revenue" not in reply.text.lower()
 
 

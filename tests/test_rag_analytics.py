@@ -982,7 +982,7 @@ VALIDATION_CASES = [
 @pytest.mark.parametrize(
     ("method", "kwargs", "fields"),
     VALIDATION_CASES,
-    ids=[f"{m}-{'-'.join(map(str, k.values()))}" for m, k, _ in VALIDATION_CASES],
+    ids=[f"{m}-{'-'.join(map(str, k.values()))}" for m, k, _ in VALIDATION_CASES],  # type: ignore[attr-defined]
 )
 def test_invalid_arguments_raise_a_validation_error_naming_the_field(
     run, shop, method, kwargs, fields
@@ -1080,7 +1080,7 @@ def analytics_source() -> tuple[str, ast.Module]:
 def sql_queries() -> dict[str, str]:
     from tools.rag_analytics import SQL
 
-    names = SQL.names() if hasattr(SQL, "names") else list(SQL)
+    names = SQL.names()
     return {name: SQL[name] for name in names}
 
 
@@ -1120,7 +1120,7 @@ def _sql_text_nodes(tree: ast.Module) -> list[str]:
     problems = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
-            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
             if SQL_WORDS.search(text):
                 problems.append(f"f-string with SQL at line {node.lineno}")
         elif isinstance(node, ast.Call) and _call_name(node) == "format":

@@ -94,7 +94,9 @@ def format_result(name: str, data: Any, currency: str) -> tuple[str, int | None]
 
 def parse_result(content: str) -> tuple[str, dict[str, Any], dict[str, list[Any]]]:
     """Read text made by `format_result` back: (tool name, totals, listed sections)."""
-    name, head, sections = "", {}, {}
+    name: str = ""
+    head: Any = {}
+    sections: dict[str, list[Any]] = {}
     current = "rows"
     for line in content.splitlines():
         if line.startswith("- "):

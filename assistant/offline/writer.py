@@ -19,15 +19,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "- find customer Hoa\n- business overview"
         ),
         "help_shopper": (
-            "I can help you with:\n- our menu and prices (\"do you have matcha?\")\n"
-            "- pictures of a product\n- your orders (\"where is my order?\")"
+            'I can help you with:\n- our menu and prices ("do you have matcha?")\n'
+            '- pictures of a product\n- your orders ("where is my order?")'
         ),
         "thanks": "You're welcome! 😊",
         "unknown": "Sorry, I didn't catch that.",
         "none": "I found nothing matching that.",
         "more": "… and {n} more",
         "sold_out": "sold out right now",
-        "no_product": "I couldn't find \"{name}\" on our menu.",
+        "no_product": 'I couldn\'t find "{name}" on our menu.',
         "no_orders": "I can't find any orders for you yet.",
         "failed": "Sorry, I couldn't look that up right now.",
     },
@@ -39,22 +39,26 @@ TEXTS: dict[str, dict[str, str]] = {
             "- tình hình kinh doanh"
         ),
         "help_shopper": (
-            "Mình có thể giúp bạn:\n- xem menu và giá (\"có trà sữa không?\")\n"
-            "- xem hình sản phẩm\n- đơn hàng của bạn (\"đơn của tôi đâu?\")"
+            'Mình có thể giúp bạn:\n- xem menu và giá ("có trà sữa không?")\n'
+            '- xem hình sản phẩm\n- đơn hàng của bạn ("đơn của tôi đâu?")'
         ),
         "thanks": "Không có gì ạ! 😊",
         "unknown": "Xin lỗi, mình chưa hiểu ý bạn.",
         "none": "Mình không tìm thấy kết quả nào.",
         "more": "… và {n} mục khác",
         "sold_out": "tạm hết hàng",
-        "no_product": "Mình không tìm thấy \"{name}\" trong menu.",
+        "no_product": 'Mình không tìm thấy "{name}" trong menu.',
         "no_orders": "Mình chưa thấy đơn hàng nào của bạn.",
         "failed": "Xin lỗi, mình chưa tra cứu được lúc này.",
     },
 }
 
-STATUS_VI = {"pending": "đang xử lý", "completed": "hoàn tất", "cancelled": "đã hủy",
-             "refunded": "đã hoàn tiền"}
+STATUS_VI = {
+    "pending": "đang xử lý",
+    "completed": "hoàn tất",
+    "cancelled": "đã hủy",
+    "refunded": "đã hoàn tiền",
+}
 
 
 def text(language: str, key: str, **values: Any) -> str:
@@ -95,21 +99,30 @@ def _revenue(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list
     span = _span(head, "start_date", "end_date")
     orders_word = "đơn hoàn tất" if lang == "vi" else "completed orders"
     title = "Doanh thu" if lang == "vi" else "Revenue"
-    lines = [f"{title} {span}: {head.get('total_revenue')} ({head.get('total_orders')} {orders_word})"]
+    lines = [
+        f"{title} {span}: {head.get('total_revenue')} ({head.get('total_orders')} {orders_word})"
+    ]
     for row in sections.get("orders", [])[:5]:
         who = row.get("customer_name") or row.get("customer_email") or ""
-        lines.append(f"- {row.get('order_date')} {row.get('revenue')} {who} {row.get('payment_method') or ''}".rstrip())
+        lines.append(
+            f"- {row.get('order_date')} {row.get('revenue')} {who} {row.get('payment_method') or ''}".rstrip()
+        )
     return lines
 
 
 def _products(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
     lines = []
     for index, row in enumerate(sections.get("rows", [])[:MAX_LINES], 1):
-        label = f"{row.get('product_name')} ({row.get('classification')})" if row.get(
-            "classification") else str(row.get("product_name"))
+        label = (
+            f"{row.get('product_name')} ({row.get('classification')})"
+            if row.get("classification")
+            else str(row.get("product_name"))
+        )
         if "total_sold" in row:
             sold = "đã bán" if lang == "vi" else "sold"
-            lines.append(f"{index}. {label}: {row['total_sold']} {sold}, {row.get('total_revenue')}")
+            lines.append(
+                f"{index}. {label}: {row['total_sold']} {sold}, {row.get('total_revenue')}"
+            )
         else:
             stock = "tồn" if lang == "vi" else "in stock"
             lines.append(f"- {label}: {row.get('price')}, {row.get('stock')} {stock}")
@@ -158,15 +171,24 @@ def _insights(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> lis
     summary = head.get("revenue_summary") or {}
     span = _span(head, "period_start", "period_end")
     if lang == "vi":
-        lines = [f"Tổng quan {span}:", f"- Doanh thu {summary.get('total_revenue')} "
-                 f"({summary.get('total_orders')} đơn)",
-                 f"- {head.get('inventory_alerts')} mặt hàng cần nhập thêm", "Bán chạy:"]
+        lines = [
+            f"Tổng quan {span}:",
+            f"- Doanh thu {summary.get('total_revenue')} ({summary.get('total_orders')} đơn)",
+            f"- {head.get('inventory_alerts')} mặt hàng cần nhập thêm",
+            "Bán chạy:",
+        ]
     else:
-        lines = [f"Overview {span}:", f"- Revenue {summary.get('total_revenue')} "
-                 f"({summary.get('total_orders')} orders, avg {summary.get('avg_order_value')})",
-                 f"- {head.get('inventory_alerts')} stock lines need restocking", "Top products:"]
-    lines += [f"{i}. {row.get('product_name')} ({row.get('classification')}): {row.get('total_revenue')}"
-              for i, row in enumerate(sections.get("top_products", [])[:5], 1)]
+        lines = [
+            f"Overview {span}:",
+            f"- Revenue {summary.get('total_revenue')} "
+            f"({summary.get('total_orders')} orders, avg {summary.get('avg_order_value')})",
+            f"- {head.get('inventory_alerts')} stock lines need restocking",
+            "Top products:",
+        ]
+    lines += [
+        f"{i}. {row.get('product_name')} ({row.get('classification')}): {row.get('total_revenue')}"
+        for i, row in enumerate(sections.get("top_products", [])[:5], 1)
+    ]
     return lines
 
 
@@ -196,9 +218,17 @@ def _my_orders(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> li
         return [text(lang, "no_orders")]
     lines = []
     for row in rows[:5]:
-        status = STATUS_VI.get(row.get("status", ""), row.get("status")) if lang == "vi" else row.get("status")
-        items = ", ".join(f"{i.get('quantity')}× {i.get('product_name')}" for i in row.get("items", []))
-        lines.append(f"- #{row.get('order_ref')} {row.get('order_date')}: {status}, {row.get('total')} ({items})")
+        status = (
+            STATUS_VI.get(row.get("status", ""), row.get("status"))
+            if lang == "vi"
+            else row.get("status")
+        )
+        items = ", ".join(
+            f"{i.get('quantity')}× {i.get('product_name')}" for i in row.get("items", [])
+        )
+        lines.append(
+            f"- #{row.get('order_ref')} {row.get('order_date')}: {status}, {row.get('total')} ({items})"
+        )
     return lines
 
 

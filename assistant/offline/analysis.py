@@ -1,0 +1,170 @@
+"""Reads a message once: masks e-mails, dates and amounts, then finds keywords and names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.offline.amounts import Amounts, find_amounts
+from assistant.offline.entities import (
+    VocabHit,
+    employee_display,
+    find_email,
+    find_payment,
+    find_quoted,
+    find_vocabulary,
+)
+from assistant.offline.intent import Vocabulary
+from assistant.offline.normalise import Hit, Token, prepare, tokenize
+from assistant.offline.periods import Period
+from assistant.offline.phrases import book
+from assistant.offline.ranges import find_period
+
+MAX_CHARS = 1000
+_VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def mask(text: str, start: int, end: int) -> str:
+    """`text` with [start, end) replaced by '#' (same length)."""
+    return text[:start] + "#" * (end - start) + text[end:]
+
+
+@dataclass
+class Analysis:
+    """Everything the parser found in one message."""
+
+    original: str
+    folded: str
+    tokens: list[Token]
+    today: date
+    period: Period | None
+    amounts: Amounts
+    email: str | None
+    quoted: str | None
+    hits: list[Hit]
+    payment: str | None
+    payment_tokens: set[int]
+    vocab: list[VocabHit]
+    language: str | None
+    groups: dict[str, float] = field(default_factory=dict)
+
+    def g(self, group: str) -> float:
+        """The summed weight of the group's phrases found in the message."""
+        return self.groups.get(group, 0.0)
+
+    def group_hits(self, group: str) -> list[Hit]:
+        """The hits of one group, in message order."""
+        return [hit for hit in self.hits if hit.key == group]
+
+    def keyword_tokens(self) -> set[int]:
+        """Tokens that are part of a keyword phrase."""
+        return {i for hit in self.hits for i in hit.indices}
+
+    def vocab_tokens(self) -> set[int]:
+        """Tokens that are part of a catalog or staff term."""
+        return {i for hit in self.vocab for i in range(hit.first, hit.stop)}
+
+    def used(self) -> set[int]:
+        """Tokens already explained by a keyword, a payment method or a term."""
+        return self.keyword_tokens() | self.payment_tokens | self.vocab_tokens()
+
+    def is_stop(self, token: Token) -> bool:
+        """Whether the token is a stop word."""
+        return book().is_stop(token)
+
+    def terms(self, kind: str) -> list[VocabHit]:
+        """The vocabulary hits of one kind (product, category, brand, employee)."""
+        return [hit for hit in self.vocab if hit.kind == kind]
+
+    def first_term(self, kind: str) -> str | None:
+        """The first vocabulary term of one kind."""
+        found = self.terms(kind)
+        return found[0].term if found else None
+
+    @property
+    def subject(self) -> bool:
+        """Whether a product, category or brand of the catalog is named."""
+        return any(hit.kind in ("product", "category", "brand") for hit in self.vocab)
+
+    @property
+    def vocab_employee(self) -> str | None:
+        """The staff member named, as the tools should filter by it."""
+        found = self.terms("employee")
+        return employee_display(found[0]) if found else None
+
+    def stock_level(self) -> str | None:
+        """needs_restock / out_of_stock when the message asks for one."""
+        if self.g("stock_low"):
+            return "needs_restock"
+        if self.g("stock_out"):
+            return "out_of_stock"
+        return None
+
+    def is_premium(self) -> bool | None:
+        """True / False when the message asks for premium / regular customers."""
+        if self.g("premium_no"):
+            return False
+        return True if self.g("premium") else None
+
+
+def detect_language(tokens: Sequence[Token]) -> str | None:
+    """'vi' or 'en' from accents and marker words; None when there is no clue."""
+    letters = {c for token in tokens for c in token.text.lower()}
+    if letters & _VIETNAMESE_LETTERS or sum(1 for t in tokens if t.marks) >= 2:
+        return "vi"
+    data = book().data
+    vi = sum(1 for t in tokens if t.fold in set(data["vietnamese_markers"]))
+    en = sum(1 for t in tokens if t.fold in set(data["english_markers"]))
+    if vi > en:
+        return "vi"
+    return "en" if en else None
+
+
+def _keywords(tokens: list[Token], blocked: frozenset[int], extra: frozenset[str]) -> list[Hit]:
+    hits = book().groups.find(tokens, blocked, extra)
+    return [hit for hit in hits if hit.key != "followup_start" or hit.first == 0]
+
+
+def analyse(text: str, today: date, vocabulary: Vocabulary) -> Analysis:
+    """Read `text` (at most MAX_CHARS of it)."""
+    original, folded = prepare(text[:MAX_CHARS])
+    email, spans = find_email(original)
+    for start, end in spans:
+        folded = mask(folded, start, end)
+    language = detect_language(tokenize(original, folded))
+    period, found = find_period(original, folded, today)
+    for item in found:
+        folded = mask(folded, item.start, item.end)
+    amounts, folded = find_amounts(original, folded)
+    tokens = tokenize(original, folded)
+    vocab = find_vocabulary(tokens, vocabulary, original)
+    fixed = frozenset(
+        i
+        for hit in vocab
+        if hit.kind in ("product", "employee")
+        for i in range(hit.first, hit.stop)
+    )
+    extra = frozenset(re.findall(r"[^\W_]+", prepare(" ".join(h.term for h in vocab))[1]))
+    hits = _keywords(tokens, fixed, extra)
+    payment, payment_tokens = find_payment(tokens)
+    groups: dict[str, float] = {}
+    for hit in hits + book().owner_only.find(tokens, fixed, extra):
+        groups[hit.key] = groups.get(hit.key, 0.0) + hit.weight
+    return Analysis(
+        original=original,
+        folded=folded,
+        tokens=tokens,
+        today=today,
+        period=period,
+        amounts=amounts,
+        email=email,
+        quoted=find_quoted(original),
+        hits=hits,
+        payment=payment,
+        payment_tokens=payment_tokens,
+        vocab=vocab,
+        language=language,
+        groups=groups,
+    )

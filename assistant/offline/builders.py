@@ -1,0 +1,235 @@
+"""Turns an intent and what the message said into a tool call's arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.offline.analysis import Analysis
+from assistant.offline.intent import (
+    CUSTOMERS,
+    DETAILS,
+    EMPLOYEES,
+    INSIGHTS,
+    INVENTORY,
+    MY_ORDERS,
+    ORDER_SEARCH,
+    PRODUCTS,
+    REVENUE,
+    SEARCH,
+    SUMMARY,
+)
+from assistant.offline.periods import Period, days_back
+from assistant.offline.phrases import book
+from assistant.offline.text import (
+    capitalised_name,
+    employee_name,
+    name_after,
+    order_search_text,
+    product_words,
+    shopper_query,
+)
+
+Args = dict[str, Any]
+Built = tuple[str, str | None, Args]
+SHOPPER_MAX_LIMIT = 20
+
+
+def range_args(period: Period | None, start_key: str, end_key: str) -> Args:
+    """The period as two YYYY-MM-DD arguments ({} when there is none)."""
+    if period is None:
+        return {}
+    return {start_key: period.start.isoformat(), end_key: period.end.isoformat()}
+
+
+def _put(args: Args, **values: Any) -> Args:
+    args.update({key: value for key, value in values.items() if value is not None})
+    return args
+
+
+def revenue_args(a: Analysis) -> Args:
+    """get_revenue_by_filters arguments found in the message."""
+    args = range_args(a.period, "start_date", "end_date")
+    return _put(
+        args,
+        employee_name=employee_name(a),
+        customer_email=a.email,
+        payment_method=a.payment,
+        min_amount=a.amounts.min_value,
+        max_amount=a.amounts.max_value,
+        limit=a.amounts.limit,
+    )
+
+
+def revenue_filtered(a: Analysis) -> bool:
+    """Whether the message filters revenue by more than a plain calendar period."""
+    amounts = a.amounts
+    return bool(a.payment or amounts.money or a.email or employee_name(a) or amounts.limit) or (
+        a.period is not None and a.period.calendar is None
+    )
+
+
+def products_args(a: Analysis, with_dates: bool) -> Args:
+    """find_products_by_criteria arguments found in the message."""
+    args = range_args(a.period, "date_range_start", "date_range_end") if with_dates else {}
+    return _put(
+        args,
+        product_name=a.first_term("product") or product_words(a),
+        category=a.first_term("category"),
+        brand=a.first_term("brand"),
+        min_price=a.amounts.min_value,
+        max_price=a.amounts.max_value,
+        limit=a.amounts.limit,
+    )
+
+
+def customers_args(a: Analysis) -> Args:
+    """find_customers_by_criteria arguments found in the message."""
+    args = range_args(a.period, "date_range_start", "date_range_end")
+    name = name_after(a, ("customer_noun",), lower_ok=True) or capitalised_name(a)
+    return _put(
+        args,
+        customer_name=None if a.email else name,
+        customer_email=a.email,
+        is_premium=a.is_premium(),
+        min_orders=a.amounts.min_count,
+        min_spent=a.amounts.min_value,
+        limit=a.amounts.limit,
+    )
+
+
+def inventory_args(a: Analysis) -> Args:
+    """get_inventory_status arguments found in the message."""
+    return _put(
+        {},
+        category=a.first_term("category"),
+        brand=a.first_term("brand"),
+        stock_level=a.stock_level(),
+        limit=a.amounts.limit,
+    )
+
+
+def metric_type(a: Analysis) -> str | None:
+    """orders / customers when the message counts those instead of sales."""
+    keys = {hit.key for hit in book().metrics.find(a.tokens)}
+    return "customers" if "customers" in keys else "orders" if "orders" in keys else None
+
+
+def employee_args(a: Analysis) -> Args:
+    """get_employee_metrics arguments found in the message."""
+    args = _put({}, employee_name=employee_name(a))
+    args.update(range_args(a.period, "start_date", "end_date"))
+    return _put(args, metric_type=metric_type(a))
+
+
+def order_search_args(a: Analysis) -> Args:
+    """search_orders_by_text arguments found in the message."""
+    text, _ = order_search_text(a)
+    return _put({}, search_text=text[:200] if text else None, limit=a.amounts.limit)
+
+
+def search_args(a: Analysis, query: str | None = None) -> Args:
+    """search_products arguments found in the message."""
+    limit = a.amounts.limit
+    return _put(
+        {"query": (query or shopper_query(a))[:200]},
+        category=a.first_term("category"),
+        brand=a.first_term("brand"),
+        max_price=a.amounts.max_value,
+        in_stock_only=True if a.g("in_stock") else None,
+        limit=min(limit, SHOPPER_MAX_LIMIT) if limit else None,
+    )
+
+
+def _money(a: Analysis) -> Built:
+    if a.subject and not (a.payment or a.email or employee_name(a)):
+        args = products_args(a, with_dates=True)
+        return "product_search", PRODUCTS, {**args, "include_sales_data": True}
+    listing = a.g("list_verb") and a.g("order_noun")
+    if revenue_filtered(a) or (listing and a.period is not None):
+        return "revenue", REVENUE, revenue_args(a)
+    unit, back = a.period.calendar if a.period and a.period.calendar else ("month", 0)
+    return "sales_summary", SUMMARY, {"period": unit, "periods_back": back}
+
+
+def _best_sellers(a: Analysis) -> Built:
+    args = products_args(a, with_dates=True)
+    args.update(include_sales_data=True, limit=a.amounts.limit or 5)
+    return "best_sellers", PRODUCTS, args
+
+
+def _product_search(a: Analysis) -> Built:
+    if a.g("sell") or a.g("money"):
+        args = products_args(a, with_dates=True)
+        return "product_search", PRODUCTS, {**args, "include_sales_data": True}
+    args = products_args(a, with_dates=False)
+    if a.g("stock_low") and (a.amounts.money or args.get("category") or args.get("brand")):
+        args["low_stock"] = True
+    return "product_search", PRODUCTS, args
+
+
+def _inventory(a: Analysis) -> Built:
+    product = a.first_term("product")
+    if product:
+        return "product_search", PRODUCTS, {"product_name": product}
+    if a.amounts.money:
+        return _product_search(a)
+    return "low_stock", INVENTORY, inventory_args(a)
+
+
+def _customers(intent: str, a: Analysis) -> Built:
+    args = customers_args(a)
+    if intent == "top_customers":
+        args.setdefault("limit", 5)
+    return intent, CUSTOMERS, args
+
+
+def _pictures(a: Analysis) -> Built:
+    name = a.first_term("product") or product_words(a)
+    if not name:
+        return "shop_product_search", SEARCH, search_args(a)
+    return "shop_product_pictures", DETAILS, {"product_name": name[:200]}
+
+
+def owner_call(intent: str, a: Analysis) -> Built:
+    """The tool call of an owner's intent."""
+    if intent in ("revenue", "sales_summary"):
+        return _money(a)
+    if intent == "best_sellers":
+        return _best_sellers(a)
+    if intent == "product_search":
+        return _product_search(a)
+    if intent == "low_stock":
+        return _inventory(a)
+    if intent in ("customer_lookup", "top_customers"):
+        return _customers(intent, a)
+    if intent == "employee_performance":
+        return intent, EMPLOYEES, {"metric_type": "sales", **employee_args(a)}
+    if intent == "order_search":
+        return intent, ORDER_SEARCH, order_search_args(a)
+    if intent == "overview" and a.period is not None and a.period.end < a.today:
+        return _money(a)
+    if intent == "overview":
+        return (
+            intent,
+            INSIGHTS,
+            {"insight_type": "overview", "days_back": days_back(a.period, a.today)},
+        )
+    return shopper_call(intent, a)
+
+
+def shopper_call(intent: str, a: Analysis, refused: bool = False) -> Built:
+    """The tool call of a shopper's intent (or small talk)."""
+    if intent == "shop_product_search":
+        if refused:
+            return (
+                intent,
+                SEARCH,
+                search_args(a, " ".join(h.term for h in a.vocab if h.kind != "employee")),
+            )
+        return intent, SEARCH, search_args(a)
+    if intent == "shop_product_pictures":
+        return _pictures(a)
+    if intent == "my_orders":
+        limit = a.amounts.limit
+        return intent, MY_ORDERS, {"limit": min(limit, SHOPPER_MAX_LIMIT)} if limit else {}
+    return intent, None, {}

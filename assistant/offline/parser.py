@@ -1,0 +1,47 @@
+"""The offline model's parser: a chat message -> the tool to call and its arguments.
+
+No network and no model: the message is folded (accents stripped for matching),
+dates, amounts and e-mails are read by the grammars in dates.py and amounts.py,
+keywords come from the weighted phrase tables in phrases.yaml (typos tolerated),
+catalog and staff names from the caller's Vocabulary, and the intent is the best
+of a few scores (scoring.py). Shoppers never get owner tools.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.offline.analysis import analyse
+from assistant.offline.builders import owner_call, shopper_call
+from assistant.offline.followup import continue_previous, follow_up
+from assistant.offline.intent import ParsedIntent, Vocabulary, allowed_tools
+from assistant.offline.scoring import owner_intent, refused, shopper_intent
+
+__all__ = ["ParsedIntent", "Vocabulary", "parse"]
+
+
+def parse(
+    text: str,
+    *,
+    today: date,
+    role: str,
+    vocabulary: Vocabulary | None = None,
+    previous: ParsedIntent | None = None,
+) -> ParsedIntent:
+    """Parse one message of `role` ("owner" or "shopper") on the shop-local day `today`."""
+    a = analyse(text if isinstance(text, str) else str(text), today, vocabulary or Vocabulary())
+    owner = role == "owner"
+    language = a.language or (previous.language if previous is not None else "en")
+    built = follow_up(a, previous, role)
+    if built is None:
+        if owner:
+            intent, _ = owner_intent(a)
+            built = owner_call(intent, a)
+        else:
+            intent, _ = shopper_intent(a)
+            built = shopper_call(intent, a, refused=refused(a))
+        built = continue_previous(a, previous, role, built, intent)
+    name, tool, arguments = built
+    if tool is not None and tool not in allowed_tools(role):
+        name, tool, arguments = "unknown", None, {}
+    return ParsedIntent(name, tool, arguments, language)

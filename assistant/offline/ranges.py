@@ -1,0 +1,63 @@
+"""Joins period expressions ("from A to B", "since A") and picks the message's period."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from assistant.offline.dates import Found, Grammar, grammar
+from assistant.offline.periods import Period
+
+
+def _point(period: Period) -> bool:
+    return period.start == period.end and period.calendar is None
+
+
+def combine(g: Grammar, found: list[Found], folded: str, today: date) -> list[Found]:
+    """Add ranges ("from A to B") and open ranges ("since A") built from the candidates."""
+    extra: list[Found] = []
+    for a in found:
+        before = g.since.search(folded[: a.start])
+        if before and before.group().strip() == "from" and not _point(a.period):
+            before = None
+        if before and a.period.rolling_days is None and a.period.start <= today:
+            extra.append(Found(before.start(), a.end, Period(a.period.start, today)))
+        for b in found:
+            merged = _range(g, a, b, folded)
+            if merged is not None:
+                extra.append(merged)
+    return found + extra
+
+
+def _range(g: Grammar, a: Found, b: Found, folded: str) -> Found | None:
+    if b.start <= a.end or a.period.rolling_days or b.period.rolling_days:
+        return None
+    sep = g.range_sep.fullmatch(folded[a.end : b.start])
+    prefix = g.range_start.search(folded[: a.start])
+    if sep is None or (sep.group().strip() == "and" and prefix is None):
+        return None
+    end = b.period.end
+    if end < a.period.start and b.period.implicit_year:
+        try:
+            end = end.replace(year=end.year + 1)
+        except ValueError:
+            return None
+    if end < a.period.start:
+        return None
+    return Found(prefix.start() if prefix else a.start, b.end, Period(a.period.start, end))
+
+
+def find_period(original: str, folded: str, today: date) -> tuple[Period | None, list[Found]]:
+    """The first period of the message and every span that belongs to a period."""
+    g = grammar()
+    found = combine(g, g.candidates(original, folded, today), folded, today)
+    found.sort(key=lambda f: (f.start - f.end, f.start))
+    chosen: list[Found] = []
+    for item in found:
+        if all(item.end <= c.start or item.start >= c.end for c in chosen):
+            chosen.append(item)
+    chosen.sort(key=lambda f: f.start)
+    if not chosen:
+        return None, []
+    first = chosen[0].period
+    return replace(first, implicit_year=False), chosen
