@@ -75,7 +75,12 @@ class Settings(BaseSettings):
     MAX_MESSAGES_PER_SESSION: int = Field(default=40, ge=2)
 
     # Worker / queue
+    RUN_WORKER: bool = True
     WORKER_CONCURRENCY: int = Field(default=30, ge=1)
+    QUEUE_POLL_INTERVAL: float = Field(default=0.25, gt=0)
+    WORKER_HEARTBEAT_SECONDS: float = Field(default=5.0, gt=0)
+    WORKER_STALLED_SECONDS: float = Field(default=30.0, gt=0)
+    SEND_RETRIES: int = Field(default=3, ge=0)
 
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)

@@ -7,17 +7,24 @@ WEB_CONCURRENCY says otherwise); `gunicorn main:app` works the same way.
 from __future__ import annotations
 
 import os
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
+from loguru import logger
 
 from config import Settings, load_settings
-from database import close_database
+from database import close_database, state
 from database.bootstrap import prepare_database
+from messenger.queue import Deferrer, QueueWorker
+from messenger.webhook import bp as webhook_bp
 from service.cli import register_cli
 from service.health import bp as health_bp
 from service.logging import configure_logging
 from service.runtime import BackgroundLoop
+
+T = TypeVar("T")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,16 +35,48 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_WEBHOOK_BYTES
 
+    worker: list[QueueWorker] = []
+
     async def startup() -> None:
         await prepare_database(settings)
+        if settings.RUN_WORKER:
+            queue_worker = QueueWorker(settings, state().url)
+            await queue_worker.start()
+            worker.append(queue_worker)
 
     async def shutdown() -> None:
+        while worker:
+            await worker.pop().stop()
         await close_database()
 
     app.extensions["runtime"] = BackgroundLoop(startup, shutdown)
+    app.extensions["deferrer"] = _per_process(lambda: Deferrer(state().url))
     app.register_blueprint(health_bp)
+    app.register_blueprint(webhook_bp)
     register_cli(app)
+    if not settings.FB_APP_SECRET:
+        logger.warning(
+            "FB_APP_SECRET is not set: POST /facebook accepts unsigned requests (development only)"
+        )
+    if not settings.send_enabled:
+        logger.info("FB_PAGE_ACCESS_TOKEN is not set: replies are logged, not sent (dry run)")
     return app
+
+
+def _per_process(factory: Callable[[], T]) -> Callable[[], T]:
+    """A lazily built object, rebuilt in a forked child (pools must not cross a fork)."""
+    lock = threading.Lock()
+    made: dict[int, T] = {}
+
+    def get() -> T:
+        pid = os.getpid()
+        with lock:
+            if pid not in made:
+                made.clear()
+                made[pid] = factory()
+            return made[pid]
+
+    return get
 
 
 def start_runtime(flask_app: Flask) -> None:
@@ -50,7 +89,8 @@ def stop_runtime(flask_app: Flask) -> None:
     flask_app.extensions["runtime"].stop()
 
 
-app = create_app()
+if __name__ != "__main__":
+    app = create_app()
 
 
 def serve(flask_app: Flask, settings: Settings) -> None:
@@ -84,4 +124,7 @@ def serve(flask_app: Flask, settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    serve(app, app.config["SETTINGS"])
+    # Serve the importable `main` module's app, the one gunicorn's hooks also see.
+    import main
+
+    main.serve(main.app, main.app.config["SETTINGS"])

@@ -50,8 +50,15 @@ class EventKind(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
-ANSWERABLE_KINDS = frozenset({EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.POSTBACK,
-                              EventKind.ATTACHMENT, EventKind.LIKE})
+ANSWERABLE_KINDS = frozenset(
+    {
+        EventKind.TEXT,
+        EventKind.QUICK_REPLY,
+        EventKind.POSTBACK,
+        EventKind.ATTACHMENT,
+        EventKind.LIKE,
+    }
+)
 _READABLE_KINDS = ANSWERABLE_KINDS | {EventKind.EDIT}
 
 
@@ -262,8 +269,10 @@ def _message_fields(message: dict[str, Any]) -> Fields:
 _HANDOVER = {"app_id": "new_owner_app_id", "metadata": "metadata"}
 _POLICY = {"payload": "action", "text": "reason"}
 _BODIES: dict[str, tuple[EventKind, dict[str, str]]] = {
-    "postback": (EventKind.POSTBACK,
-                 {"mid": "mid", "text": "title", "payload": "payload", "ref": "referral.ref"}),
+    "postback": (
+        EventKind.POSTBACK,
+        {"mid": "mid", "text": "title", "payload": "payload", "ref": "referral.ref"},
+    ),
     "delivery": (EventKind.DELIVERY, {"watermark": "watermark"}),
     "read": (EventKind.READ, {"watermark": "watermark"}),
     "reaction": (EventKind.REACTION, {"target_mid": "mid", "payload": "action"}),
@@ -271,8 +280,10 @@ _BODIES: dict[str, tuple[EventKind, dict[str, str]]] = {
     "referral": (EventKind.REFERRAL, {"ref": "ref"}),
     "pass_thread_control": (EventKind.HANDOVER_PASS, _HANDOVER),
     "take_thread_control": (EventKind.HANDOVER_TAKE, _HANDOVER),
-    "request_thread_control": (EventKind.HANDOVER_REQUEST,
-                               {"app_id": "requested_owner_app_id", "metadata": "metadata"}),
+    "request_thread_control": (
+        EventKind.HANDOVER_REQUEST,
+        {"app_id": "requested_owner_app_id", "metadata": "metadata"},
+    ),
     "optin": (EventKind.OPTIN, {"ref": "ref", "payload": "payload"}),
     "policy_enforcement": (EventKind.POLICY, _POLICY),
     "policy-enforcement": (EventKind.POLICY, _POLICY),
@@ -296,8 +307,9 @@ def _kind_fields(raw: dict[str, Any]) -> Fields:
     return {"kind": EventKind.UNSUPPORTED}
 
 
-def parse_event(raw: dict[str, Any], channel: Channel = "messaging",
-                page_id: str | None = None) -> Event:
+def parse_event(
+    raw: dict[str, Any], channel: Channel = "messaging", page_id: str | None = None
+) -> Event:
     """Turn one messaging/standby event dict into an `Event`; never raises on odd shapes."""
     return Event(
         channel=channel,

@@ -1,0 +1,203 @@
+"""The durable job queue (procrastinate): tasks, the in-process worker, and deferring.
+
+The webhook defers one `handle_event` job per event with `lock=<sender PSID>`,
+so one sender's messages run one at a time in arrival order across every
+process, while different senders run concurrently. Jobs of a killed worker stay
+`doing` and keep their lock; a periodic task retries them once the worker's
+heartbeat is stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import psycopg
+from loguru import logger
+from procrastinate import (
+    App,
+    Blueprint,
+    JobContext,
+    PsycopgConnector,
+    RetryStrategy,
+    SyncPsycopgConnector,
+)
+from procrastinate.schema import SchemaManager
+
+from config import Settings
+from database.connection import libpq_url
+from messenger.graph_api import GraphClient
+from messenger.pipeline import PipelineContext, process_event
+
+NAMESPACE = "shop"
+HANDLE_EVENT = f"{NAMESPACE}:handle_event"
+SCHEMA_LOCK_KEY = 7_215_530_010
+# Attempts of a failing event (database down, a bug) before it is parked as failed.
+MAX_ATTEMPTS = 4
+tasks = Blueprint()
+
+
+@tasks.task(
+    name="handle_event",
+    pass_context=True,
+    retry=RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, exponential_wait=2),
+)
+async def handle_event(
+    context: JobContext, event_key: str, event: dict[str, Any], channel: str, page_id: str | None
+) -> None:
+    """Process one webhook event (retried with backoff on errors, bounded)."""
+    ctx: PipelineContext = context.additional_context["pipeline"]
+    try:
+        await process_event(ctx, event_key, event, channel, page_id)
+    except Exception as exc:
+        # The one broad boundary of a job: record why, then let procrastinate retry or park it.
+        from messenger import outbox
+
+        attempts = (context.job.attempts or 0) + 1
+        final = attempts >= MAX_ATTEMPTS
+        logger.opt(exception=exc).error(
+            "Event {} failed (attempt {}{}): {}",
+            event_key,
+            attempts,
+            ", giving up" if final else "",
+            exc,
+        )
+        try:
+            await outbox.finish(event_key, "failed" if final else "retrying", repr(exc)[:500])
+        except (OSError, RuntimeError) as record_error:
+            logger.warning("Could not record the failure of {}: {}", event_key, record_error)
+        raise
+
+
+@tasks.periodic(cron="*/5 * * * * *", periodic_id="retry-stalled-jobs")
+@tasks.task(name="retry_stalled_jobs", pass_context=True, queueing_lock="retry-stalled-jobs")
+async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
+    """Requeue jobs left `doing` by a worker whose heartbeat went stale (killed, frozen)."""
+    settings: Settings = context.additional_context["pipeline"].settings
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.WORKER_STALLED_SECONDS
+    )
+    for job in stalled:
+        logger.warning("Retrying job {} ({}) of a stalled worker", job.id, job.task_name)
+        await manager.retry_job(job)
+
+
+def _conninfo(url: str) -> str:
+    return libpq_url(url)
+
+
+def build_app(url: str, *, sync: bool = False, max_size: int = 10) -> App:
+    """A procrastinate app on `url`: the worker's (async, owning our tasks) or a sync one.
+
+    The sync app only defers by task name from request threads; it does not take the
+    tasks, which would rebind the blueprint's (periodic) tasks to a sync connector.
+    """
+    if sync:
+        return App(
+            connector=SyncPsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=max_size)
+        )
+    app = App(connector=PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=max_size))
+    app.add_tasks_from(tasks, namespace=NAMESPACE)
+    return app
+
+
+async def ensure_schema(url: str) -> None:
+    """Apply procrastinate's schema once, even with several processes starting at once."""
+    async with await psycopg.AsyncConnection.connect(_conninfo(url), autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", [SCHEMA_LOCK_KEY])
+        try:
+            cursor = await conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
+            row = await cursor.fetchone()
+            if not (row and row[0]):
+                logger.info("Applying the job queue schema")
+                await conn.execute(SchemaManager.get_schema())  # type: ignore[arg-type]
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", [SCHEMA_LOCK_KEY])
+
+
+class QueueWorker:
+    """procrastinate's async worker, run as a task on the background loop."""
+
+    def __init__(self, settings: Settings, url: str) -> None:
+        self.settings = settings
+        self.url = url
+        self.app = build_app(url, max_size=max(4, settings.DB_POOL_MAX))
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the queue and start working."""
+        await ensure_schema(self.url)
+        await self.app.open_async()
+        pipeline = PipelineContext(self.settings, GraphClient(self.settings))
+        self._task = asyncio.create_task(
+            self.app.run_worker_async(
+                concurrency=self.settings.WORKER_CONCURRENCY,
+                wait=True,
+                install_signal_handlers=False,
+                fetch_job_polling_interval=self.settings.QUEUE_POLL_INTERVAL,
+                listen_notify=True,
+                update_heartbeat_interval=self.settings.WORKER_HEARTBEAT_SECONDS,
+                stalled_worker_timeout=self.settings.WORKER_STALLED_SECONDS,
+                delete_jobs="successful",
+                additional_context={"pipeline": pipeline},
+                shutdown_graceful_timeout=10,
+            ),
+            name="procrastinate-worker",
+        )
+        self._task.add_done_callback(_log_worker_end)
+        logger.info("Job worker started (concurrency {})", self.settings.WORKER_CONCURRENCY)
+
+    async def stop(self) -> None:
+        """Stop taking jobs, let running ones finish briefly, close the queue."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        await self.app.close_async()
+
+
+def _log_worker_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.opt(exception=task.exception()).critical(
+            "The job worker stopped: {}", task.exception()
+        )
+
+
+class Deferrer:
+    """Defers jobs synchronously from request threads (its own small connection pool)."""
+
+    def __init__(self, url: str) -> None:
+        self.app = build_app(url, sync=True, max_size=4)
+        self._opened = False
+        self._lock = threading.Lock()
+
+    def _open(self) -> None:
+        with self._lock:
+            if not self._opened:
+                self.app.open()
+                self._opened = True
+
+    def defer_event(
+        self,
+        event_key: str,
+        psid: str | None,
+        event: dict[str, Any],
+        channel: str,
+        page_id: str | None,
+    ) -> int:
+        """Make one event durable as a job, locked per sender; return the job id."""
+        self._open()
+        task = self.app.configure_task(HANDLE_EVENT, lock=psid or f"event:{event_key}")
+        return task.defer(event_key=event_key, event=event, channel=channel, page_id=page_id)
+
+    def close(self) -> None:
+        """Close the pool."""
+        with self._lock:
+            if self._opened:
+                self.app.close()
+                self._opened = False

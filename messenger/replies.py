@@ -1,0 +1,87 @@
+"""What to answer to each kind of event, as Send API message bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.commands import detect_language
+from llm_api import AssistantReply
+from messenger.events import Event, EventKind
+from messenger.split import split_message
+
+QUICK_REPLY_TITLE_LIMIT = 20
+# Postback payloads of our own buttons (Get Started, menu, ice breakers) read as these messages.
+POSTBACK_TEXT = {
+    "GETSTARTED": "hello",
+    "MENU": "show me the menu",
+    "MYORDERS": "where is my order?",
+    "HELP": "help",
+}
+ATTACHMENT_TEXT = {
+    "en": {
+        "image": "Thanks for the picture! I can't look at images yet — tell me in words what "
+        'you\'re looking for (e.g. "do you have matcha?").',
+        "audio": "Thanks for the voice message! I can only read text for now — please type "
+        "your question.",
+        "video": "Thanks for the video! I can only read text for now — please type your question.",
+        "file": "Thanks for the file! I can't open files — please type your question.",
+        "location": "Thanks for sharing your location! Ask me about our menu, prices or your order.",
+        "other": "Thanks! I can answer questions about our menu, prices, pictures and your orders.",
+        "like": "Thanks! 👍 Glad to help.",
+    },
+    "vi": {
+        "image": "Cảm ơn bạn đã gửi hình! Mình chưa xem được hình — bạn nhắn bằng chữ giúp mình "
+        'nhé (ví dụ "có trà sữa không?").',
+        "audio": "Cảm ơn bạn! Mình chỉ đọc được tin nhắn chữ — bạn nhắn câu hỏi giúp mình nhé.",
+        "video": "Cảm ơn bạn! Mình chỉ đọc được tin nhắn chữ — bạn nhắn câu hỏi giúp mình nhé.",
+        "file": "Cảm ơn bạn! Mình chưa mở được tệp — bạn nhắn câu hỏi giúp mình nhé.",
+        "location": "Cảm ơn bạn đã chia sẻ vị trí! Bạn có thể hỏi về menu, giá hoặc đơn hàng.",
+        "other": "Cảm ơn bạn! Mình có thể trả lời về menu, giá, hình sản phẩm và đơn hàng.",
+        "like": "Cảm ơn bạn! 👍",
+    },
+}
+
+
+def _payload_key(payload: str) -> str:
+    return "".join(ch for ch in payload.upper() if ch.isalnum())
+
+
+def text_for_assistant(event: Event) -> str | None:
+    """The text the assistant should answer for this event, if any."""
+    if event.kind is EventKind.POSTBACK:
+        payload = (event.payload or "").strip()
+        return POSTBACK_TEXT.get(_payload_key(payload), event.text or payload or None)
+    if event.kind is EventKind.QUICK_REPLY:
+        return event.text or event.payload
+    if event.kind is EventKind.TEXT:
+        return event.text
+    return None
+
+
+def canned_reply(event: Event, language: str = "en") -> list[dict[str, Any]]:
+    """The friendly reply to an attachment or the like button."""
+    table = ATTACHMENT_TEXT.get(language, ATTACHMENT_TEXT["en"])
+    if event.kind is EventKind.LIKE:
+        return [{"text": table["like"]}]
+    kind = event.attachments[0].type if event.attachments else "other"
+    return [{"text": table.get(kind or "other", table["other"])}]
+
+
+def assistant_bodies(reply: AssistantReply) -> list[dict[str, Any]]:
+    """Send API message bodies of an assistant reply: text parts, then pictures; quick replies last."""
+    bodies: list[dict[str, Any]] = [{"text": part} for part in split_message(reply.text)]
+    bodies += [
+        {"attachment": {"type": "image", "payload": {"url": url, "is_reusable": True}}}
+        for url in reply.images
+    ]
+    if bodies and reply.quick_replies and not reply.failed:
+        bodies[-1]["quick_replies"] = [
+            {"content_type": "text", "title": title[:QUICK_REPLY_TITLE_LIMIT], "payload": title}
+            for title in reply.quick_replies[:13]
+        ]
+    return bodies
+
+
+def language_of(event: Event) -> str:
+    """The event's language, from its text when it has one."""
+    return detect_language(event.text or "")

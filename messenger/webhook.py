@@ -1,0 +1,81 @@
+"""`/facebook`: Meta's verification handshake, and event intake that only verifies,
+stores and hands off — one durable job per event before the 200, nothing else."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from loguru import logger
+from procrastinate.exceptions import ConnectorException
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from config import Settings
+from messenger.events import Event, EventKind, InvalidPayload, parse_webhook
+from messenger.signature import SIGNATURE_HEADER, verify_signature
+
+bp = Blueprint("messenger", __name__)
+# Events kept for later (a human's replies while they hold the thread, for example).
+RECORDED_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def wanted(event: Event) -> bool:
+    """Whether an event becomes a job: answerable ones, and the few we record."""
+    return event.is_answerable or event.kind in RECORDED_KINDS
+
+
+@bp.get("/facebook")
+def verify() -> ResponseReturnValue:
+    """Answer Meta's subscription handshake with the challenge, as plain text."""
+    args = request.args
+    if (
+        args.get("hub.mode") == "subscribe"
+        and args.get("hub.verify_token") == _settings().FB_VERIFY_TOKEN
+        and "hub.challenge" in args
+    ):
+        return Response(args["hub.challenge"], status=200, mimetype="text/plain")
+    logger.warning("Webhook verification refused (mode {!r})", args.get("hub.mode"))
+    return Response("Forbidden", status=403, mimetype="text/plain")
+
+
+@bp.post("/facebook")
+def receive() -> ResponseReturnValue:
+    """Verify the signature, parse, defer one job per event, and answer 200 at once."""
+    settings = _settings()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return jsonify(error="payload too large"), 413
+    if settings.FB_APP_SECRET and not verify_signature(
+        settings.FB_APP_SECRET, body, request.headers.get(SIGNATURE_HEADER)
+    ):
+        logger.warning("Rejected a webhook post with a missing or wrong signature")
+        return jsonify(error="invalid signature"), 403
+    try:
+        payload = json.loads(body)
+        batch = parse_webhook(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        reason = exc.reason if isinstance(exc, InvalidPayload) else "body is not JSON"
+        return jsonify(error=reason), 400
+    events = [event for event in batch.events if wanted(event)]
+    if events:
+        runtime = current_app.extensions["runtime"]
+        runtime.start()
+        deferrer = current_app.extensions["deferrer"]()
+        try:
+            for event in events:
+                deferrer.defer_event(
+                    event.dedup_key, event.sender_id, event.raw, event.channel, event.page_id
+                )
+        except ConnectorException as exc:
+            # Not stored: Meta re-delivers on a non-200, so nothing is lost.
+            logger.error("Could not queue webhook events (database unavailable?): {}", exc)
+            return jsonify(error="temporarily unavailable"), 503
+    skipped = len(batch.events) - len(events)
+    logger.debug("Webhook: {} events queued, {} not answered", len(events), skipped)
+    return Response("EVENT_RECEIVED", status=200, mimetype="text/plain")

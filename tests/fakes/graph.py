@@ -1,0 +1,107 @@
+"""A fake Graph API on loopback: records Send API calls, answers as Meta does (or as scripted)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def graph_error(code: int, subcode: int | None = None, message: str = "fake") -> dict[str, Any]:
+    """A Send API error reply: (HTTP status, body)."""
+    body: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "FAKE",
+    }
+    if subcode is not None:
+        body["error_subcode"] = subcode
+    return {"status": 400 if code not in (1, 2) else 500, "body": {"error": body}}
+
+
+@dataclass
+class FakeGraph:
+    """Records every call in `calls`; `script(...)` queues error replies for message sends."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    replies: deque[dict[str, Any]] = field(default_factory=deque)
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def script(self, *replies: dict[str, Any]) -> None:
+        with self.lock:
+            self.replies.extend(replies)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.replies.clear()
+            self.delay = 0.0
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The message sends (not sender actions), in arrival order."""
+        with self.lock:
+            return [c for c in self.calls if "message" in c["body"]]
+
+    def texts(self, psid: str | None = None) -> list[str]:
+        return [
+            c["body"]["message"].get("text", "")
+            for c in self.messages
+            if psid is None or c["body"]["recipient"]["id"] == psid
+        ]
+
+    def start(self) -> FakeGraph:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if fake.delay:
+                    time.sleep(fake.delay)
+                with fake.lock:
+                    is_message = "message" in body
+                    reply = fake.replies.popleft() if is_message and fake.replies else None
+                    if reply is None or reply.get("status") == 200:
+                        fake.calls.append({"path": self.path, "body": body, "time": time.time()})
+                if reply is None:
+                    payload = {"recipient_id": body.get("recipient", {}).get("id")}
+                    if is_message:
+                        payload["message_id"] = f"m_{uuid.uuid4().hex}"
+                    self._send(200, payload)
+                else:
+                    self._send(reply["status"], reply["body"])
+
+            def _send(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
