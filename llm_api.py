@@ -27,6 +27,7 @@ from assistant.prompts import system_prompt
 from config import Settings
 from database import state
 from database.models import LLMTurn
+from database.privacy import delete_sender_data
 from tools.llm_tools import Caller, LLMShopTools, ToolResult
 from tools.periods import local_today
 from tools.roles import resolve_caller
@@ -177,7 +178,7 @@ async def ask_assistant(
         await memory.reset_conversation(psid)
         return AssistantReply(canned("reset", language), caller.role, language)
     if is_delete_request(text):
-        await memory.forget_sender(psid)
+        await delete_sender_data(psid)
         return AssistantReply(canned("deleted", language), caller.role, language)
 
     today = local_today(settings.tz, now)

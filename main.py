@@ -17,8 +17,10 @@ from loguru import logger
 from config import Settings, load_settings
 from database import close_database, state
 from database.bootstrap import prepare_database
+from messenger.deletion import bp as deletion_bp
 from messenger.queue import Deferrer, QueueWorker
 from messenger.webhook import bp as webhook_bp
+from service.admin import bp as admin_bp
 from service.cli import register_cli
 from service.health import bp as health_bp
 from service.logging import configure_logging
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["deferrer"] = _per_process(lambda: Deferrer(state().url))
     app.register_blueprint(health_bp)
     app.register_blueprint(webhook_bp)
+    app.register_blueprint(deletion_bp)
+    app.register_blueprint(admin_bp)
     register_cli(app)
     if not settings.FB_APP_SECRET:
         logger.warning(

@@ -133,16 +133,6 @@ async def reset_conversation(psid: str) -> None:
     await UsersSession.filter(customer_id=psid, status=1).update(status=0)
 
 
-async def forget_sender(psid: str) -> int:
-    """Delete the sender's sessions, history and highlights; return how many sessions went."""
-    async with in_transaction():
-        links = await UsersSession.filter(customer_id=psid).values_list("session_id", flat=True)
-        await UsersSession.filter(customer_id=psid).delete()
-        if links:
-            await Session.filter(id__in=list(links)).delete()
-    return len(links)
-
-
 def split_turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Group stored messages into turns, each starting at a user message."""
     turns: list[list[dict[str, Any]]] = []

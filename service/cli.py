@@ -79,3 +79,38 @@ def register_cli(app: Flask) -> None:
                 err=True,
             )
         click.echo(reply.text)
+
+    @app.cli.command("inspect")
+    @click.option("--psid", required=True, help="The sender to report on.")
+    @click.option("--limit", default=20, show_default=True)
+    def inspect(psid: str, limit: int) -> None:
+        """Show a sender's conversation, tool calls and outgoing messages (read-only)."""
+        from service.inspect import sender_report
+
+        settings: Settings = current_app.config["SETTINGS"]
+
+        async def work() -> Any:
+            return await sender_report(psid, settings, limit)
+
+        report = run_with_database(work)
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+    @app.cli.command("messenger-profile")
+    @click.option("--dry-run", is_flag=True, help="Print the profile instead of sending it.")
+    def messenger_profile(dry_run: bool) -> None:
+        """Set the Page's Get Started button, greeting, ice breakers and menu from config."""
+        from messenger.graph_api import GraphClient
+        from messenger.profile import profile_payload
+
+        settings: Settings = current_app.config["SETTINGS"]
+        payload = profile_payload(settings)
+        client = GraphClient(settings)
+        if dry_run or client.dry_run:
+            click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            if client.dry_run and not dry_run:
+                click.echo("FB_PAGE_ACCESS_TOKEN is not set: nothing was sent.", err=True)
+            return
+        result = client.post(payload, path="messenger_profile")
+        if not result.delivered:
+            raise click.ClickException(f"Messenger profile not set: {result.error}")
+        click.echo("Messenger profile set.")

@@ -236,3 +236,11 @@ CREATE OR REPLACE TRIGGER inbox_events_updated_at BEFORE UPDATE ON inbox_events
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 CREATE OR REPLACE TRIGGER outbox_messages_updated_at BEFORE UPDATE ON outbox_messages
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+-- Data deletion requests received through Meta's callback (the status page reads them).
+CREATE TABLE IF NOT EXISTS data_deletions (
+    confirmation_code text PRIMARY KEY,
+    user_id_hash      text NOT NULL,
+    deleted_sessions  int NOT NULL DEFAULT 0,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
