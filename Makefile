@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics clean-data
+.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics bench-webhook clean-data
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ demo: venv
 bench-analytics: venv
 	$(PY) -m bench.analytics
 
-bench: bench-analytics
+## Webhook latency/throughput, pipeline overhead, 200-sender burst (minutes): make bench-webhook
+bench-webhook: venv
+	$(PY) -m bench.webhook
+
+bench: bench-analytics bench-webhook
 
 clean-data:
 	rm -rf .data
