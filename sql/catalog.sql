@@ -3,7 +3,8 @@
 -- so "tra sua" finds "Trà Sữa" on any server, with or without unaccent.
 
 -- name: search_products
--- Products whose text contains any query word ($1), best first; filters $4-$6; $8 = in stock only.
+-- Products whose text has any query word ($1: one regex alternation per word, e.g. 'tra|tea'),
+-- whole words, best first; filters $4-$6; $8 = in stock only.
 WITH lines AS (
     SELECT pi.product_id,
            jsonb_agg(jsonb_build_object('classification', pi.classification,
@@ -31,8 +32,8 @@ candidates AS (
 ),
 scored AS (
     SELECT c.*,
-           (SELECT count(*) FROM unnest($1::text[]) AS w(word)
-             WHERE c.folded_text LIKE '%' || w.word || '%') AS hits,
+           (SELECT count(*) FROM unnest($1::text[]) AS w(words)
+             WHERE c.folded_text ~ ('\m(' || w.words || ')s?\M')) AS hits,
            (c.folded_name LIKE $7 || '%') AS name_prefix,
            (strpos(c.folded_name, $7) > 0) AS names_it
       FROM candidates c

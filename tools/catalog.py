@@ -20,7 +20,7 @@ from tools.args import (
 )
 from tools.periods import local_date
 from tools.rag_analytics import ORDER_STATUS, like_pattern
-from tools.text import fold, fold_map, query_words
+from tools.text import fold, fold_map, word_patterns
 
 SQL = load_sql("catalog.sql")
 
@@ -56,7 +56,7 @@ class ShopCatalog:
         self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int
     ) -> list[dict[str, Any]]:
         source, target = fold_map()
-        words = query_words(args.query)
+        words = word_patterns(args.query)
         if not words:
             return []
         rows = await self._fetch(
