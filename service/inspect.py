@@ -66,3 +66,9 @@ async def sender_report(psid: str, settings: Settings, limit: int = 20) -> dict[
             default=str,
         )
     )
+
+
+async def failed_events(limit: int = 20) -> list[dict[str, Any]]:
+    """Events that exhausted their retries, with the error that parked them."""
+    rows = await connection().execute_query_dict(PIPELINE["failed_events"], [limit])
+    return json.loads(json.dumps(rows, default=str))
