@@ -23,7 +23,7 @@ from assistant import memory
 from assistant.commands import canned, detect_language, is_delete_request, is_reset
 from assistant.fidelity import unsupported_numbers
 from assistant.llm import complete
-from assistant.prompts import system_prompt
+from assistant.prompts import CORRECTION, system_prompt
 from config import Settings
 from database import state
 from database.models import LLMTurn
@@ -35,10 +35,6 @@ from tools.roles import resolve_caller
 STORED_RESULT_CHARS = 1500
 OWNER_QUICK_REPLIES = ["Revenue today", "Revenue this week", "Low stock", "Best sellers"]
 SHOPPER_QUICK_REPLIES = ["Menu", "My orders"]
-CORRECTION = (
-    "These numbers in your reply appear in no tool result: {numbers}. Rewrite the reply using "
-    "only figures from the tool results (or none)."
-)
 
 
 @dataclass

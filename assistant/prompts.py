@@ -30,6 +30,13 @@ RULES = """Rules:
 - Never invent policies, prices, opening hours or products."""
 
 
+CORRECTION_LEAD = "These numbers in your reply appear in no tool result"
+CORRECTION = (
+    CORRECTION_LEAD + ": {numbers}. Rewrite the reply using only figures from the tool results "
+    "(or none)."
+)
+
+
 def system_prompt(
     settings: Settings, *, role: str, today: date, highlights: list[str] | None = None
 ) -> str:

@@ -171,3 +171,121 @@ def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:  # 
     assert reply.tool_calls[0]["arguments"] == {"period": "month", "periods_back": 0}
     expected = analytics(run, "get_sales_summary_by_period", period="month")
     assert money(expected["total_revenue"], "VND") in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "method", "kwargs", "field"),
+    [
+        (
+            "best sellers this month",
+            "find_products_by_criteria",
+            "find_products_by_criteria",
+            {"include_sales_data": True, "limit": 5, "this_month": True},
+            "product_name",
+        ),
+        (
+            "top customers",
+            "find_customers_by_criteria",
+            "find_customers_by_criteria",
+            {"limit": 5},
+            "customer_name",
+        ),
+        (
+            "who sold most last month?",
+            "get_employee_metrics",
+            "get_employee_metrics",
+            {"last_month": True},
+            "employee_name",
+        ),
+        (
+            "find orders mentioning birthday",
+            "search_orders_by_text",
+            "search_orders_by_text",
+            {"search_text": "birthday"},
+            "order_date",
+        ),
+        (
+            "find customer mai.pham@example.com",
+            "find_customers_by_criteria",
+            "find_customers_by_criteria",
+            {"customer_email": "mai.pham@example.com"},
+            "customer_name",
+        ),
+        (
+            "show products from brand Highlands",
+            "find_products_by_criteria",
+            "find_products_by_criteria",
+            {"brand": "highlands"},
+            "product_name",
+        ),
+    ],
+)
+def test_owner_lists_match_the_analytics_first_row(
+    run,
+    demo_shop,
+    offline,
+    question,
+    tool,
+    method,
+    kwargs,
+    field,  # noqa: ANN001
+) -> None:
+    reply = ask(run, offline, OWNER, question)
+    assert [c["name"] for c in reply.tool_calls] == [tool]
+    today = local_today(offline.tz)
+    args = dict(kwargs)
+    if args.pop("this_month", False):
+        args |= {
+            "date_range_start": today.replace(day=1).isoformat(),
+            "date_range_end": today.isoformat(),
+        }
+    if args.pop("last_month", False):
+        end = today.replace(day=1) - timedelta(days=1)
+        args |= {"start_date": end.replace(day=1).isoformat(), "end_date": end.isoformat()}
+    rows = analytics(run, method, **args)
+    assert rows, "the demo shop should have an answer"
+    assert str(rows[0][field]) in reply.text
+
+
+def test_shopper_asking_for_a_picture_gets_the_image(run, demo_shop, offline) -> None:  # noqa: ANN001
+    reply = ask(run, offline, SHOPPER, "can I see a picture of the matcha latte?")
+    assert [c["name"] for c in reply.tool_calls] == ["get_product_details"]
+    assert reply.images and reply.images[0].startswith("https://cdn.lotusteahouse.vn/")
+
+
+def test_vietnamese_shopper_gets_a_vietnamese_catalog_answer(run, demo_shop, offline) -> None:  # noqa: ANN001
+    reply = ask(run, offline, "vi-shopper", "có trà sữa không?")
+    assert [c["name"] for c in reply.tool_calls] == ["search_products"]
+    assert "Trà Sữa" in reply.text and reply.language == "vi"
+
+
+def test_offline_model_answers_a_correction_request_from_the_turns_tool_results(
+    run, demo_shop
+) -> None:  # noqa: ANN001
+    from assistant.offline.model import OfflineLLM
+    from assistant.prompts import CORRECTION
+
+    tool_text = 'get_sales_summary_by_period: {"period_start":"2026-11-01","period_end":"2026-11-30","total_orders":3,"total_revenue":"300 VND"}'
+    messages: list[dict[str, Any]] = [
+        {
+            "role": "system",
+            "content": "You are the Messenger assistant of X.\nToday is Tuesday, 2026-12-01",
+        },
+        {"role": "user", "content": "revenue last month"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "get_sales_summary_by_period", "arguments": "{}"},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": tool_text},
+        {"role": "assistant", "content": "Revenue was 999 VND"},
+        {"role": "user", "content": CORRECTION.format(numbers="999")},
+    ]
+    decision = run(OfflineLLM()._decide(messages, set()))
+    assert "300 VND" in decision["content"] and "999" not in decision["content"]

@@ -27,6 +27,7 @@ from litellm.types.utils import (
 from assistant.offline.parser import ParsedIntent, Vocabulary, parse
 from assistant.offline.vocabulary import load_vocabulary
 from assistant.offline.writer import text, write_reply
+from assistant.prompts import CORRECTION_LEAD
 
 _TODAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _SHOP = re.compile(r"assistant of (.+?)\.\n")
@@ -64,6 +65,17 @@ def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
     return results
 
 
+def _turn_tool_results(messages: list[dict[str, Any]]) -> list[str]:
+    """Tool results after the last real question (before a correction request)."""
+    results: list[str] = []
+    for message in reversed(messages[:-1]):
+        if message.get("role") == "user":
+            break
+        if message.get("role") == "tool":
+            results.insert(0, str(message.get("content") or ""))
+    return results
+
+
 def _get(message: Any, key: str) -> Any:
     return message.get(key) if isinstance(message, dict) else getattr(message, key, None)
 
@@ -95,6 +107,11 @@ class OfflineLLM(CustomLLM):
         previous = self._previous(users[:-1], today, role, vocabulary)
         intent = parse(current, today=today, role=role, vocabulary=vocabulary, previous=previous)
         results = _trailing_tool_results(messages)
+        if current.startswith(CORRECTION_LEAD):
+            # Asked to correct its figures: write again from this turn's tool results only.
+            results = _turn_tool_results(messages)
+            current = users[-2] if len(users) > 1 else ""
+            intent = parse(current, today=today, role=role, vocabulary=vocabulary)
         if results:
             return {"content": write_reply(results, intent.language)}
         if intent.tool and intent.tool in offered:

@@ -25,7 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "You're welcome! 😊",
         "unknown": "Sorry, I didn't catch that.",
         "none": "I found nothing matching that.",
-        "more": "… and {n} more",
+        "more": "… {n} in all",
         "sold_out": "sold out right now",
         "no_product": 'I couldn\'t find "{name}" on our menu.',
         "no_orders": "I can't find any orders for you yet.",
@@ -45,7 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Không có gì ạ! 😊",
         "unknown": "Xin lỗi, mình chưa hiểu ý bạn.",
         "none": "Mình không tìm thấy kết quả nào.",
-        "more": "… và {n} mục khác",
+        "more": "… tổng cộng {n}",
         "sold_out": "tạm hết hàng",
         "no_product": 'Mình không tìm thấy "{name}" trong menu.',
         "no_orders": "Mình chưa thấy đơn hàng nào của bạn.",
@@ -262,6 +262,7 @@ def write_reply(tool_contents: list[str], language: str) -> str:
         if not lines and total in (0, None):
             lines = [text(language, "none")]
         elif isinstance(total, int) and total > min(listed, MAX_LINES) and listed:
-            lines.append(text(language, "more", n=total - min(listed, MAX_LINES)))
+            # The tool's own total, not a difference: the offline model does no arithmetic.
+            lines.append(text(language, "more", n=total))
         parts.append("\n".join(lines))
     return "\n\n".join(part for part in parts if part) or text(language, "none")
