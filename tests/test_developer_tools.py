@@ -41,7 +41,8 @@ def _history_rows(run: Any, psid: str) -> dict[str, int]:
         counts = {}
         for table, column in [("users_sessions", "customer_id"), ("llm_turns", "psid")]:
             rows = await conn.execute_query_dict(
-                f"SELECT count(*) AS n FROM {table} WHERE {column} = $1", [psid]  # noqa: S608
+                f"SELECT count(*) AS n FROM {table} WHERE {column} = $1",
+                [psid],  # noqa: S608
             )
             counts[table] = int(rows[0]["n"])
         return counts

@@ -427,13 +427,22 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 @pytest.mark.parametrize(
     ("example", "answers"),
     [
-        ("owner_text.json", 1), ("shopper_text.json", 1), ("shopper_vietnamese.json", 1),
-        ("quick_reply.json", 1), ("postback_get_started.json", 1), ("image_attachment.json", 1),
-        ("echo.json", 0), ("read_receipt.json", 0), ("batch_two_entries.json", 2),
+        ("owner_text.json", 1),
+        ("shopper_text.json", 1),
+        ("shopper_vietnamese.json", 1),
+        ("quick_reply.json", 1),
+        ("postback_get_started.json", 1),
+        ("image_attachment.json", 1),
+        ("echo.json", 0),
+        ("read_receipt.json", 0),
+        ("batch_two_entries.json", 2),
     ],
 )
 def test_every_example_payload_is_accepted_and_answered_as_documented(
-    client, graph, example, answers  # noqa: ANN001
+    client,
+    graph,
+    example,
+    answers,  # noqa: ANN001
 ) -> None:
     payload = json.loads((EXAMPLES / example).read_text())
     for entry in payload["entry"]:  # fresh ids: examples are replayed by other tests too
