@@ -18,7 +18,6 @@ from config import Settings, load_settings
 from database import close_database, state
 from database.bootstrap import prepare_database
 from messenger.deletion import bp as deletion_bp
-from messenger.queue import Deferrer, QueueWorker
 from messenger.webhook import bp as webhook_bp
 from service.admin import bp as admin_bp
 from service.cli import register_cli
@@ -37,11 +36,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_WEBHOOK_BYTES
 
-    worker: list[QueueWorker] = []
+    worker: list[Any] = []
 
     async def startup() -> None:
         await prepare_database(settings)
         if settings.RUN_WORKER:
+            # Imported here: the worker pulls in LiteLLM, which a bad configuration or a
+            # CLI command should not wait for.
+            from messenger.queue import QueueWorker
+
             queue_worker = QueueWorker(settings, state().url)
             await queue_worker.start()
             worker.append(queue_worker)
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         await close_database()
 
     app.extensions["runtime"] = BackgroundLoop(startup, shutdown)
-    app.extensions["deferrer"] = _per_process(lambda: Deferrer(state().url))
+    app.extensions["deferrer"] = _per_process(_make_deferrer)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhook_bp)
     app.register_blueprint(deletion_bp)
@@ -65,6 +68,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     if not settings.send_enabled:
         logger.info("FB_PAGE_ACCESS_TOKEN is not set: replies are logged, not sent (dry run)")
     return app
+
+
+def _make_deferrer() -> Any:
+    from messenger.queue import Deferrer
+
+    return Deferrer(state().url)
 
 
 def _per_process(factory: Callable[[], T]) -> Callable[[], T]:

@@ -96,6 +96,9 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
         logger.info("Analytics database: {}", describe_url(settings.ANALYTICS_DATABASE_URL))
     if apply_schema:
         await apply_sql_file("schema.sql")
+        from database.extensions import apply_optional_extensions
+
+        await apply_optional_extensions()
 
 
 async def apply_sql_file(name: str, conn: BaseDBAsyncClient | None = None) -> None:
