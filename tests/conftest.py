@@ -126,3 +126,11 @@ def llm(fake_llm: Any) -> Any:
     """The fake LLM server, with no scripts or recorded requests left from other tests."""
     fake_llm.reset()
     return fake_llm
+
+
+@pytest.fixture(scope="session")
+def procrastinate_schema(run: Runner, database_url: str, loop: BackgroundLoop) -> None:
+    """The job queue's tables, for tests that defer jobs without running a worker."""
+    from messenger.queue import ensure_schema
+
+    run(ensure_schema(database_url))
