@@ -1,0 +1,252 @@
+"""Real server processes for the reliability suite: gunicorn (several workers), fakes, probes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from config import PROJECT_ROOT
+from tests.fakes.graph import FakeGraph
+from tests.fakes.llm import FakeLLM, Step, delay, text
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def echo_responder(latency: float = 0.1) -> Callable[[dict[str, Any]], Step]:
+    """A fake LLM that answers each message with its own text, after `latency` seconds."""
+
+    def respond(body: dict[str, Any]) -> Step:
+        users = [m for m in body["messages"] if m["role"] == "user"]
+        return delay(latency, text(f"echo: {users[-1]['content']}"))
+
+    return respond
+
+
+@dataclass
+class Server:
+    """One `gunicorn -w N main:app` process tree, as deployments run it."""
+
+    env: dict[str, str]
+    workers: int = 2
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> Server:
+        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"reliability-{self.port}.log"
+        handle = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "main:app"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        raise AssertionError(f"server on {self.port} did not become healthy: {self.tail()}")
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker process (gunicorn's master starts a new one)."""
+        pids = self.worker_pids()
+        victim = pids[int(time.monotonic() * 1000) % len(pids)]
+        os.kill(victim, signal.SIGKILL)
+        return victim
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def tail(self, lines: int = 40) -> str:
+        if self.log is None or not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM, **extra: str) -> dict[str, str]:
+    """The environment of a test server: real database, fake Graph API and LLM."""
+    env = {
+        "DATABASE_URL": database_url,
+        "LOAD_DEMO_DATA": "false",
+        "FB_PAGE_ACCESS_TOKEN": "reliability-token",
+        "GRAPH_API_BASE": graph.base_url,
+        "LLM_MODEL": "openai/fake-echo",
+        "LLM_API_BASE": llm.base_url,
+        "LLM_API_KEY": "k",
+        "LLM_NUM_RETRIES": "0",
+        "LLM_TIMEOUT": "5",
+        "WORKER_HEARTBEAT_SECONDS": "1",
+        "WORKER_STALLED_SECONDS": "8",
+        "QUEUE_POLL_INTERVAL": "0.2",
+        "LOG_LEVEL": "WARNING",
+        "SHOP_TIMEZONE": "Asia/Ho_Chi_Minh",
+    }
+    env.pop("FB_APP_SECRET", None)
+    env.update(extra)
+    return env
+
+
+def message_payload(psid: str, mid: str, body: str, ts: int) -> dict[str, Any]:
+    """A webhook body carrying one text message."""
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": "PAGE",
+                "time": ts,
+                "messaging": [
+                    {
+                        "sender": {"id": psid},
+                        "recipient": {"id": "PAGE"},
+                        "timestamp": ts,
+                        "message": {"mid": mid, "text": body},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def post(url: str, payload: dict[str, Any], session: requests.Session | None = None) -> int:
+    """POST a webhook body, retrying connection errors (a worker may be restarting)."""
+    http = session or requests
+    for _ in range(50):
+        try:
+            return http.post(
+                f"{url}/facebook",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+                timeout=10,
+            ).status_code
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("webhook unreachable")
+
+
+@dataclass
+class Plan:
+    """Messages to send: `senders` × `per_sender`, each with a unique token in its text."""
+
+    senders: int
+    per_sender: int
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+
+    def messages(self) -> list[tuple[str, str, str]]:
+        """(psid, mid, text) in sending order: round-robin over senders."""
+        out = []
+        for n in range(self.per_sender):
+            for s in range(self.senders):
+                token = f"{self.run_id}-s{s}-n{n}"
+                out.append((f"rel-{self.run_id}-{s}", f"m_{token}", f"msg {token}"))
+        return out
+
+
+def replies_by_token(graph: FakeGraph) -> dict[str, list[float]]:
+    """When each message's echo reply reached the fake Graph API, by token."""
+    found: dict[str, list[float]] = defaultdict(list)
+    for call in graph.messages:
+        body = call["body"]["message"].get("text", "")
+        if body.startswith("echo: msg "):
+            found[body.removeprefix("echo: msg ")].append(call["time"])
+    return found
+
+
+def order_violations(graph: FakeGraph, plan: Plan) -> int:
+    """Senders whose replies arrived out of their sending order."""
+    per_sender: dict[str, list[int]] = defaultdict(list)
+    for call in graph.messages:
+        body = call["body"]["message"].get("text", "")
+        if body.startswith(f"echo: msg {plan.run_id}-"):
+            _, sender, number = body.removeprefix("echo: msg ").split("-")
+            per_sender[sender].append(int(number[1:]))
+    bad = 0
+    for numbers in per_sender.values():
+        first_seen = list(dict.fromkeys(numbers))
+        if first_seen != sorted(first_seen):
+            bad += 1
+    return bad
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+class Sender(threading.Thread):
+    """Posts a plan's messages from several threads, keeping each sender's order."""
+
+    def __init__(self, url: str, plan: Plan, threads: int = 8) -> None:
+        super().__init__(daemon=True)
+        self.url, self.plan, self.threads = url, plan, threads
+        self.statuses: list[int] = []
+
+    def run(self) -> None:
+        by_sender: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for item in self.plan.messages():
+            by_sender[item[0]].append(item)
+        groups = list(by_sender.values())
+
+        def work(index: int) -> None:
+            session = requests.Session()
+            for group in groups[index :: self.threads]:
+                for psid, mid, body in group:
+                    ts = int(time.time() * 1000)
+                    self.statuses.append(
+                        post(self.url, message_payload(psid, mid, body, ts), session)
+                    )
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
