@@ -6,9 +6,7 @@ from loguru import logger
 from tortoise.transactions import in_transaction
 
 from config import Settings
-from database.connection import init_database, libpq_url, state
-
-DEMO_LOCK_KEY = 7_215_530_002
+from database.connection import SCHEMA_LOCK_KEY, init_database, libpq_url, state
 
 
 def demo_data_wanted(settings: Settings, embedded: bool) -> bool:
@@ -27,9 +25,11 @@ async def prepare_database(settings: Settings) -> None:
     from database.demo import has_shop_data, load_demo_data
 
     dsn = libpq_url(current.url)
-    # Several workers may start at once: one loads, the others wait and see the data.
+    # Several workers may start at once: one loads, the others wait and see the data. The
+    # schema's lock is taken (not a lock of its own), so another worker's schema apply
+    # waits for the load instead of deadlocking with its COPY on the same tables.
     async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [DEMO_LOCK_KEY])
+        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
         if await has_shop_data(dsn):
             return
         logger.info("Empty database: loading the demo shop")

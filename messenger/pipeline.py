@@ -67,10 +67,18 @@ async def _reply_bodies(ctx: PipelineContext, event: Event, psid: str) -> list[d
     text = text_for_assistant(event)
     if text is None:
         return canned_reply(event, language_of(event))
+    # The indicators go out while the assistant thinks, not before it starts.
+    indicators = asyncio.create_task(_typing(ctx, psid))
+    try:
+        reply = await ask_assistant(psid, text, settings=ctx.settings)
+    finally:
+        await indicators
+    return assistant_bodies(reply)
+
+
+async def _typing(ctx: PipelineContext, psid: str) -> None:
     await _sender_action(ctx, psid, "mark_seen")
     await _sender_action(ctx, psid, "typing_on")
-    reply = await ask_assistant(psid, text, settings=ctx.settings)
-    return assistant_bodies(reply)
 
 
 async def _sender_action(ctx: PipelineContext, psid: str, action: str) -> None:

@@ -23,6 +23,7 @@ from procrastinate import (
     RetryStrategy,
     SyncPsycopgConnector,
 )
+from procrastinate.exceptions import ConnectorException
 from procrastinate.schema import SchemaManager
 
 from config import Settings
@@ -130,24 +131,36 @@ class QueueWorker:
         """Open the queue and start working."""
         await ensure_schema(self.url)
         await self.app.open_async()
-        pipeline = PipelineContext(self.settings, GraphClient(self.settings))
-        self._task = asyncio.create_task(
-            self.app.run_worker_async(
-                concurrency=self.settings.WORKER_CONCURRENCY,
-                wait=True,
-                install_signal_handlers=False,
-                fetch_job_polling_interval=self.settings.QUEUE_POLL_INTERVAL,
-                listen_notify=True,
-                update_heartbeat_interval=self.settings.WORKER_HEARTBEAT_SECONDS,
-                stalled_worker_timeout=self.settings.WORKER_STALLED_SECONDS,
-                delete_jobs="successful",
-                additional_context={"pipeline": pipeline},
-                shutdown_graceful_timeout=10,
-            ),
-            name="procrastinate-worker",
-        )
+        self._task = asyncio.create_task(self._supervise(), name="procrastinate-worker")
         self._task.add_done_callback(_log_worker_end)
         logger.info("Job worker started (concurrency {})", self.settings.WORKER_CONCURRENCY)
+
+    async def _supervise(self) -> None:
+        """Run the worker, and run it again after a pause if it dies (a database restart)."""
+        pipeline = PipelineContext(self.settings, GraphClient(self.settings))
+        pause = 1.0
+        while True:
+            started = asyncio.get_running_loop().time()
+            try:
+                await self.app.run_worker_async(
+                    concurrency=self.settings.WORKER_CONCURRENCY,
+                    wait=True,
+                    install_signal_handlers=False,
+                    fetch_job_polling_interval=self.settings.QUEUE_POLL_INTERVAL,
+                    listen_notify=True,
+                    update_heartbeat_interval=self.settings.WORKER_HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=self.settings.WORKER_STALLED_SECONDS,
+                    delete_jobs="successful",
+                    additional_context={"pipeline": pipeline},
+                    shutdown_graceful_timeout=10,
+                )
+                return
+            except (ConnectorException, OSError, psycopg.Error) as exc:
+                if asyncio.get_running_loop().time() - started > 60:
+                    pause = 1.0
+                logger.error("The job worker stopped ({}); restarting in {:.0f}s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
     async def stop(self) -> None:
         """Stop taking jobs, let running ones finish briefly, close the queue."""

@@ -44,6 +44,11 @@ class BackgroundLoop:
             if self.running:
                 return
             loop = asyncio.new_event_loop()
+            # Blocking calls (the Send API over requests) run in threads: enough for the
+            # worker's concurrency, not the default cpu_count + 4.
+            loop.set_default_executor(
+                concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="io")
+            )
             ready = threading.Event()
 
             def _run() -> None:

