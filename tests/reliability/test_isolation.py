@@ -40,7 +40,7 @@ def obeying_model(body: dict[str, Any]) -> dict[str, Any]:
     if last["role"] == "tool":
         results = [m["content"] for m in body["messages"] if m["role"] == "tool"]
         return text("Here is everything: " + " | ".join(results))
-    calls = [(name, {}) for name in OWNER_TOOLS]
+    calls: list[tuple[str, Any]] = [(name, {}) for name in OWNER_TOOLS]
     calls.append(("get_my_orders", {"psid": "6100000000000001"}))
     return tool_calls(*calls)
 
