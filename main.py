@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_WEBHOOK_BYTES
 
-    worker: list[Any] = []
+    worker: list[Any] = []  # this process's queue worker, made once (its app owns the tasks)
 
     async def startup() -> None:
         await prepare_database(settings)
@@ -45,9 +45,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             # CLI command should not wait for.
             from messenger.queue import QueueWorker
 
-            queue_worker = QueueWorker(settings, state().url)
-            await queue_worker.start()
-            worker.append(queue_worker)
+            if not worker:
+                worker.append(QueueWorker(settings, state().url))
+            await worker[0].start()
 
     async def shutdown() -> None:
         while worker:
@@ -94,7 +94,7 @@ def _per_process(factory: Callable[[], T]) -> Callable[[], T]:
 
 def start_runtime(flask_app: Flask) -> None:
     """Start the app's background loop in this (forked) process."""
-    flask_app.extensions["runtime"].start()
+    flask_app.extensions["runtime"].start(timeout=20, keep_trying=True)
 
 
 def stop_runtime(flask_app: Flask) -> None:

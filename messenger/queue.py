@@ -17,7 +17,6 @@ import psycopg
 from loguru import logger
 from procrastinate import (
     App,
-    Blueprint,
     JobContext,
     PsycopgConnector,
     RetryStrategy,
@@ -31,19 +30,15 @@ from database.connection import libpq_url
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
 
-NAMESPACE = "shop"
-HANDLE_EVENT = f"{NAMESPACE}:handle_event"
+HANDLE_EVENT = "handle_event"
+RETRY_STALLED = "retry_stalled_jobs"
 SCHEMA_LOCK_KEY = 7_215_530_010
 # Attempts of a failing event (database down, a bug) before it is parked as failed.
 MAX_ATTEMPTS = 4
-tasks = Blueprint()
+# Six fields: the last one is seconds (procrastinate/croniter), so this runs every 5 s.
+RETRY_STALLED_CRON = "* * * * * */5"
 
 
-@tasks.task(
-    name="handle_event",
-    pass_context=True,
-    retry=RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, exponential_wait=2),
-)
 async def handle_event(
     context: JobContext, event_key: str, event: dict[str, Any], channel: str, page_id: str | None
 ) -> None:
@@ -71,8 +66,6 @@ async def handle_event(
         raise
 
 
-@tasks.periodic(cron="*/5 * * * * *", periodic_id="retry-stalled-jobs")
-@tasks.task(name="retry_stalled_jobs", pass_context=True, queueing_lock="retry-stalled-jobs")
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
     """Requeue jobs left `doing` by a worker whose heartbeat went stale (killed, frozen)."""
     settings: Settings = context.additional_context["pipeline"].settings
@@ -90,17 +83,26 @@ def _conninfo(url: str) -> str:
 
 
 def build_app(url: str, *, sync: bool = False, max_size: int = 10) -> App:
-    """A procrastinate app on `url`: the worker's (async, owning our tasks) or a sync one.
+    """A procrastinate app on `url`: the worker's (async, with our tasks) or a sync one.
 
-    The sync app only defers by task name from request threads; it does not take the
-    tasks, which would rebind the blueprint's (periodic) tasks to a sync connector.
+    The sync app only defers by task name from request threads. Tasks are registered on
+    each new worker app (not shared through a blueprint), so a worker restarted after a
+    database outage gets a clean app.
     """
     if sync:
         return App(
             connector=SyncPsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=max_size)
         )
     app = App(connector=PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=max_size))
-    app.add_tasks_from(tasks, namespace=NAMESPACE)
+    app.task(
+        name=HANDLE_EVENT,
+        pass_context=True,
+        retry=RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, exponential_wait=2),
+    )(handle_event)
+    stalled = app.task(name=RETRY_STALLED, pass_context=True, queueing_lock=RETRY_STALLED)(
+        retry_stalled_jobs
+    )
+    app.periodic(cron=RETRY_STALLED_CRON, periodic_id=RETRY_STALLED)(stalled)
     return app
 
 
@@ -124,13 +126,16 @@ class QueueWorker:
     def __init__(self, settings: Settings, url: str) -> None:
         self.settings = settings
         self.url = url
-        self.app = build_app(url, max_size=max(4, settings.DB_POOL_MAX))
+        self._pool_size = max(4, settings.DB_POOL_MAX)
+        self.app = build_app(url, max_size=self._pool_size)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Open the queue and start working."""
         await ensure_schema(self.url)
         await self.app.open_async()
+        self._stopping = False
         self._task = asyncio.create_task(self._supervise(), name="procrastinate-worker")
         self._task.add_done_callback(_log_worker_end)
         logger.info("Job worker started (concurrency {})", self.settings.WORKER_CONCURRENCY)
@@ -139,9 +144,13 @@ class QueueWorker:
         """Run the worker, and run it again after a pause if it dies (a database restart)."""
         pipeline = PipelineContext(self.settings, GraphClient(self.settings))
         pause = 1.0
+        reopen = False
         while True:
             started = asyncio.get_running_loop().time()
             try:
+                if reopen:
+                    await self._reopen()
+                    reopen = False
                 await self.app.run_worker_async(
                     concurrency=self.settings.WORKER_CONCURRENCY,
                     wait=True,
@@ -154,16 +163,34 @@ class QueueWorker:
                     additional_context={"pipeline": pipeline},
                     shutdown_graceful_timeout=10,
                 )
-                return
+                if self._stopping:
+                    return
+                # procrastinate stops its worker when a side task (the LISTEN connection,
+                # the heartbeat) fails, e.g. while the database restarts: start it again.
+                logger.error("The job worker stopped by itself; restarting in {:.0f}s", pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+                reopen = True
             except (ConnectorException, OSError, psycopg.Error) as exc:
                 if asyncio.get_running_loop().time() - started > 60:
                     pause = 1.0
                 logger.error("The job worker stopped ({}); restarting in {:.0f}s", exc, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 30.0)
+                reopen = True
+
+    async def _reopen(self) -> None:
+        """Replace the app (and its pool) after the worker died, until it opens again."""
+        try:
+            await self.app.close_async()
+        except (ConnectorException, OSError, psycopg.Error) as exc:
+            logger.debug("Closing the old queue app: {}", exc)
+        self.app = build_app(self.url, max_size=self._pool_size)
+        await self.app.open_async()
 
     async def stop(self) -> None:
         """Stop taking jobs, let running ones finish briefly, close the queue."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             try:

@@ -65,7 +65,7 @@ def receive() -> ResponseReturnValue:
     events = [event for event in batch.events if wanted(event)]
     if events:
         runtime = current_app.extensions["runtime"]
-        runtime.start()
+        runtime.start(timeout=5, keep_trying=True)
         deferrer = current_app.extensions["deferrer"]()
         try:
             for event in events:

@@ -38,8 +38,13 @@ class BackgroundLoop:
         """Whether this process's loop is up."""
         return self._loop is not None and self._pid == os.getpid() and self._loop.is_running()
 
-    def start(self, timeout: float = 120.0) -> None:
-        """Start the loop thread and run the startup hook on it; idempotent per process."""
+    def start(self, timeout: float = 120.0, *, keep_trying: bool = False) -> None:
+        """Start the loop thread and run the startup hook on it; idempotent per process.
+
+        With `keep_trying` (a serving process), a failing startup — the database not up
+        yet, or restarting — is retried in the background with backoff instead of failing
+        the process: until it succeeds, health checks and the webhook answer 503.
+        """
         with self._lock:
             if self.running:
                 return
@@ -60,6 +65,16 @@ class BackgroundLoop:
             thread.start()
             ready.wait()
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            if keep_trying:
+                started = asyncio.run_coroutine_threadsafe(self._start_until_ready(), loop)
+                started.add_done_callback(_log_failure)
+                try:
+                    started.result(timeout)
+                except concurrent.futures.TimeoutError:
+                    logger.warning(
+                        "Start-up still retrying after {:.0f}s; serving 503 until then", timeout
+                    )
+                return
             future = asyncio.run_coroutine_threadsafe(_as_coroutine(self._startup), loop)
             try:
                 future.result(timeout)
@@ -69,6 +84,21 @@ class BackgroundLoop:
                 thread.join(5)
                 raise
             logger.info("Background loop started in process {}", os.getpid())
+
+    async def _start_until_ready(self) -> None:
+        pause = 1.0
+        while True:
+            try:
+                await self._startup()
+            except Exception as exc:  # noqa: BLE001 - the process's start-up boundary: log, retry
+                logger.opt(exception=exc).error(
+                    "Start-up failed ({}); retrying in {:.0f}s", exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            logger.info("Background loop started in process {}", os.getpid())
+            return
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule `coro` on the loop; its exception, if any, is logged when it ends."""

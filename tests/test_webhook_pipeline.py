@@ -133,7 +133,9 @@ def inbox(run: Any, key: str) -> list[dict[str, Any]]:
 
 def jobs_count(run: Any) -> int:
     async def go() -> int:
-        rows = await connection().execute_query_dict("SELECT count(*) AS n FROM procrastinate_jobs")
+        rows = await connection().execute_query_dict(
+            "SELECT count(*) AS n FROM procrastinate_jobs WHERE task_name = 'handle_event'"
+        )
         return int(rows[0]["n"])
 
     return run(go())

@@ -124,7 +124,7 @@ def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM, **extra: str) 
         "WORKER_HEARTBEAT_SECONDS": "1",
         "WORKER_STALLED_SECONDS": "8",
         "QUEUE_POLL_INTERVAL": "0.2",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("RELIABILITY_LOG_LEVEL", "WARNING"),
         "SHOP_TIMEZONE": "Asia/Ho_Chi_Minh",
     }
     env.pop("FB_APP_SECRET", None)

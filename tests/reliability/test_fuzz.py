@@ -82,7 +82,8 @@ def fuzz_app(database_url: str, loop: Any) -> Flask:
 def _stored(run: Any) -> int:
     async def go() -> int:
         rows = await connection().execute_query_dict(
-            "SELECT (SELECT count(*) FROM procrastinate_jobs) + (SELECT count(*) FROM inbox_events) AS n"
+            "SELECT (SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'handle_event')"
+            " + (SELECT count(*) FROM inbox_events) AS n"
         )
         return int(rows[0]["n"])
 
