@@ -1006,7 +1006,7 @@ def main(argv: list[str] | None = None) -> int:
             "worker_class": (
                 f"gthread, {args.threads} threads"
                 if args.threads > 1
-                else "sync: gunicorn's default, gunicorn.conf.py sets no worker class"
+                else "as gunicorn.conf.py sets it (gthread, 8 threads)"
             ),
             "signed_posts": True,
             "fake_llm": "text('ok'), zero latency; the burst phases add llm_delay a call",
