@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench.analytics` (make bench-analytics)."""
+"""Benchmarks, each runnable as `python -m bench.<name>`; results go to bench/results/."""

@@ -81,7 +81,9 @@ async def fetch_readonly(
             await tx.execute_query("SET TRANSACTION READ ONLY")
             await tx.execute_query(
                 "SELECT set_config('statement_timeout', $1, true),"
-                " set_config('plan_cache_mode', 'force_custom_plan', true)",
+                " set_config('plan_cache_mode', 'force_custom_plan', true),"
+                # JIT compilation once added ~300 ms to a 130 ms analytics query.
+                " set_config('jit', 'off', true)",
                 [str(int(timeout_ms))],
             )
             return await tx.execute_query_dict(sql, list(params))

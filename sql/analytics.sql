@@ -8,9 +8,11 @@
 
 -- name: revenue_by_filters
 -- Completed orders matching the filters: totals over all of them, plus the newest $8.
-WITH matched AS MATERIALIZED (
-    SELECT o.id, o.created_at, o.final_total_price, o.customer_id, o.creator_id,
-           o.payment_method
+-- The filters are written twice on purpose: the totals can then come from the
+-- covering index alone, and the page from a backward walk of the created_at index
+-- that stops after $8 rows, instead of both reading one materialised set of matches.
+WITH totals AS (
+    SELECT count(*) AS total_orders, coalesce(sum(o.final_total_price), 0) AS total_revenue
       FROM orders o
      WHERE o.status = 1
        AND ($1::timestamptz IS NULL OR o.created_at >= $1)
@@ -24,11 +26,21 @@ WITH matched AS MATERIALIZED (
        AND ($7::numeric IS NULL OR o.final_total_price <= $7)
 ),
 page AS (
-    SELECT * FROM matched ORDER BY created_at DESC, id DESC LIMIT $8
-),
-totals AS (
-    SELECT count(*) AS total_orders, coalesce(sum(final_total_price), 0) AS total_revenue
-      FROM matched
+    SELECT o.id, o.created_at, o.final_total_price, o.customer_id, o.creator_id,
+           o.payment_method
+      FROM orders o
+     WHERE o.status = 1
+       AND ($1::timestamptz IS NULL OR o.created_at >= $1)
+       AND ($2::timestamptz IS NULL OR o.created_at < $2)
+       AND ($3::text IS NULL OR o.creator_id IN (
+                SELECT e.id FROM employees e WHERE e.name ILIKE $3 ESCAPE '\'))
+       AND ($4::text IS NULL OR o.customer_id IN (
+                SELECT c.id FROM customers c WHERE lower(c.email) = lower($4)))
+       AND ($5::text[] IS NULL OR lower(btrim(o.payment_method)) = ANY ($5))
+       AND ($6::numeric IS NULL OR o.final_total_price >= $6)
+       AND ($7::numeric IS NULL OR o.final_total_price <= $7)
+     ORDER BY o.created_at DESC, o.id DESC
+     LIMIT $8
 )
 SELECT t.total_orders, t.total_revenue,
        p.id AS order_id, p.created_at, p.final_total_price AS revenue,
@@ -54,60 +66,156 @@ SELECT count(*) AS total_orders,
 
 -- name: products_by_criteria
 -- Active inventory lines matching the filters, with sales in [$7, $8) when $9 is true.
-WITH sales AS (
+WITH keyed_sales AS MATERIALIZED (
+    -- A date range on PostgreSQL 17+: the range's completed orders' ids as one array,
+    -- which order_items_order_idx answers in one ordered pass over its leaf pages
+    -- instead of one search per order. (Materialised, so it is hashed, not sorted.)
+    SELECT oi.inventory_id, sum(oi.quantity) AS total_sold, sum(oi.total_price) AS total_revenue
+      FROM order_items oi
+     WHERE $9::boolean
+       AND ($7::timestamptz IS NOT NULL OR $8::timestamptz IS NOT NULL)
+       AND current_setting('server_version_num')::int >= 170000
+       AND oi.order_id = ANY (ARRAY(
+               SELECT o.id
+                 FROM orders o
+                WHERE o.status = 1
+                  AND ($7::timestamptz IS NULL OR o.created_at >= $7)
+                  AND ($8::timestamptz IS NULL OR o.created_at < $8)))
+     GROUP BY oi.inventory_id
+),
+joined_sales AS MATERIALIZED (
+    -- The whole history, or older servers: a plain join (parallel, or hashed).
     SELECT oi.inventory_id, sum(oi.quantity) AS total_sold, sum(oi.total_price) AS total_revenue
       FROM orders o
       JOIN order_items oi ON oi.order_id = o.id
      WHERE $9::boolean
+       AND (($7::timestamptz IS NULL AND $8::timestamptz IS NULL)
+            OR current_setting('server_version_num')::int < 170000)
        AND o.status = 1
        AND ($7::timestamptz IS NULL OR o.created_at >= $7)
        AND ($8::timestamptz IS NULL OR o.created_at < $8)
      GROUP BY oi.inventory_id
+),
+lines AS (
+    -- At most one of the two has rows.
+    SELECT p.id AS product_id, pi.id AS inventory_id, p.name AS product_name,
+           pi.classification, p.category, p.brand, pi.price, pi.stock, pi.low_stock_threshold,
+           coalesce(k.total_sold, j.total_sold, 0) AS total_sold,
+           coalesce(k.total_revenue, j.total_revenue, 0) AS total_revenue
+      FROM product_inventory pi
+      JOIN products p ON p.id = pi.product_id
+      LEFT JOIN keyed_sales k ON k.inventory_id = pi.id
+      LEFT JOIN joined_sales j ON j.inventory_id = pi.id
+     WHERE pi.status = 1
+       AND ($1::text IS NULL OR p.name ILIKE $1 ESCAPE '\')
+       AND ($2::text IS NULL OR p.category ILIKE $2 ESCAPE '\')
+       AND ($3::text IS NULL OR p.brand ILIKE $3 ESCAPE '\')
+       AND ($4::numeric IS NULL OR pi.price >= $4)
+       AND ($5::numeric IS NULL OR pi.price <= $5)
+       AND (NOT $6::boolean OR pi.stock <= pi.low_stock_threshold)
 )
-SELECT p.id AS product_id, pi.id AS inventory_id, p.name AS product_name,
-       pi.classification, p.category, p.brand, pi.price, pi.stock, pi.low_stock_threshold,
-       coalesce(s.total_sold, 0) AS total_sold,
-       coalesce(s.total_revenue, 0) AS total_revenue,
-       count(*) OVER () AS total_count
-  FROM product_inventory pi
-  JOIN products p ON p.id = pi.product_id
-  LEFT JOIN sales s ON s.inventory_id = pi.id
- WHERE pi.status = 1
-   AND ($1::text IS NULL OR p.name ILIKE $1 ESCAPE '\')
-   AND ($2::text IS NULL OR p.category ILIKE $2 ESCAPE '\')
-   AND ($3::text IS NULL OR p.brand ILIKE $3 ESCAPE '\')
-   AND ($4::numeric IS NULL OR pi.price >= $4)
-   AND ($5::numeric IS NULL OR pi.price <= $5)
-   AND (NOT $6::boolean OR pi.stock <= pi.low_stock_threshold)
- ORDER BY CASE WHEN $9::boolean THEN coalesce(s.total_revenue, 0) END DESC NULLS LAST,
-          p.name, pi.classification NULLS FIRST, pi.id
+SELECT l.*, count(*) OVER () AS total_count
+  FROM lines l
+ ORDER BY CASE WHEN $9::boolean THEN l.total_revenue END DESC NULLS LAST,
+          l.product_name, l.classification NULLS FIRST, l.inventory_id
  LIMIT $10;
 
 -- name: customers_by_criteria
 -- Customers matching the filters with their completed orders in [$6, $7).
-WITH stats AS (
+-- Stats come from one pass over the range's orders when no name/e-mail/premium filter
+-- is given, else per picked customer through orders_customer_created_idx. The page
+-- is the top spenders (the top $8 amounts, ties included, joined to their customers
+-- by key), topped up from customers who spent nothing only when fewer than $8 spent
+-- anything; the count needs the stats only when $4 or $5 filter on them.
+WITH picked AS MATERIALIZED (
+    -- Materialised: without trigram indexes a second scan would cost as much again.
+    SELECT c.id, c.name, c.email, coalesce(c.premium, false) AS premium, c.created_at
+      FROM customers c
+     WHERE ($1::text IS NULL OR c.name ILIKE $1 ESCAPE '\')
+       AND ($2::text IS NULL OR c.email ILIKE $2 ESCAPE '\')
+       AND ($3::boolean IS NULL OR coalesce(c.premium, false) = $3)
+),
+stats AS MATERIALIZED (
+    -- No customer filter: one pass over the range's completed orders.
     SELECT o.customer_id, count(*) AS total_orders,
            sum(o.final_total_price) AS total_spent, max(o.created_at) AS last_order_at
       FROM orders o
-     WHERE o.status = 1
+     WHERE $1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL
+       AND o.status = 1
        AND ($6::timestamptz IS NULL OR o.created_at >= $6)
        AND ($7::timestamptz IS NULL OR o.created_at < $7)
      GROUP BY o.customer_id
+    UNION ALL
+    -- Filtered: each picked customer's own orders, through the customer index.
+    SELECT c.id, s.total_orders, s.total_spent, s.last_order_at
+      FROM picked c
+     CROSS JOIN LATERAL (
+            SELECT count(*) AS total_orders,
+                   sum(o.final_total_price) AS total_spent, max(o.created_at) AS last_order_at
+              FROM orders o
+             WHERE o.customer_id = c.id
+               AND o.status = 1
+               AND ($6::timestamptz IS NULL OR o.created_at >= $6)
+               AND ($7::timestamptz IS NULL OR o.created_at < $7)) s
+     WHERE NOT ($1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL)
+       AND s.total_orders > 0
+),
+matched AS NOT MATERIALIZED (
+    -- Needed only for the count when $4/$5 are given and for the zero spenders, so it
+    -- repeats picked's filters on customers itself (which the planner can estimate).
+    SELECT c.id, c.name, c.email, coalesce(c.premium, false) AS premium, c.created_at,
+           coalesce(s.total_orders, 0) AS total_orders,
+           coalesce(s.total_spent, 0) AS total_spent,
+           s.last_order_at
+      FROM customers c
+      LEFT JOIN stats s ON s.customer_id = c.id
+     WHERE ($1::text IS NULL OR c.name ILIKE $1 ESCAPE '\')
+       AND ($2::text IS NULL OR c.email ILIKE $2 ESCAPE '\')
+       AND ($3::boolean IS NULL OR coalesce(c.premium, false) = $3)
+       AND ($4::int IS NULL OR coalesce(s.total_orders, 0) >= $4)
+       AND ($5::numeric IS NULL OR coalesce(s.total_spent, 0) >= $5)
+),
+positive AS NOT MATERIALIZED (
+    SELECT s.*
+      FROM stats s
+     WHERE s.total_spent > 0
+       AND ($4::int IS NULL OR s.total_orders >= $4)
+       AND ($5::numeric IS NULL OR s.total_spent >= $5)
+),
+top_spent AS MATERIALIZED (
+    SELECT * FROM positive ORDER BY total_spent DESC LIMIT $8
+),
+spenders AS MATERIALIZED (
+    -- The top $8 amounts with their ties (the same rows as FETCH FIRST ... WITH TIES,
+    -- but from a bounded top-N), joined to their customers by key. Stats rows all
+    -- belong to picked customers (by construction, or by the foreign key).
+    SELECT c.id, c.name, c.email, coalesce(c.premium, false) AS premium, c.created_at,
+           s.total_orders, s.total_spent, s.last_order_at
+      FROM (SELECT * FROM top_spent
+            UNION
+            SELECT * FROM positive
+             WHERE total_spent = (SELECT min(total_spent) FROM top_spent)) s
+      JOIN customers c ON c.id = s.customer_id
+),
+page AS (
+    SELECT * FROM spenders
+    UNION ALL
+    (SELECT * FROM matched m
+      WHERE m.total_spent <= 0
+      ORDER BY m.total_spent DESC, m.name NULLS LAST, m.id
+      LIMIT greatest($8 - (SELECT count(*) FROM spenders), 0))
 )
-SELECT c.id AS customer_id, c.name AS customer_name, c.email AS customer_email,
-       coalesce(c.premium, false) AS premium, c.created_at AS customer_since,
-       coalesce(s.total_orders, 0) AS total_orders,
-       coalesce(s.total_spent, 0) AS total_spent,
-       s.last_order_at,
-       count(*) OVER () AS total_count
-  FROM customers c
-  LEFT JOIN stats s ON s.customer_id = c.id
- WHERE ($1::text IS NULL OR c.name ILIKE $1 ESCAPE '\')
-   AND ($2::text IS NULL OR c.email ILIKE $2 ESCAPE '\')
-   AND ($3::boolean IS NULL OR coalesce(c.premium, false) = $3)
-   AND ($4::int IS NULL OR coalesce(s.total_orders, 0) >= $4)
-   AND ($5::numeric IS NULL OR coalesce(s.total_spent, 0) >= $5)
- ORDER BY coalesce(s.total_spent, 0) DESC, c.name NULLS LAST, c.id
+SELECT p.id AS customer_id, p.name AS customer_name, p.email AS customer_email,
+       p.premium, p.created_at AS customer_since,
+       p.total_orders, p.total_spent, p.last_order_at,
+       CASE WHEN $4::int IS NOT NULL OR $5::numeric IS NOT NULL
+                 THEN (SELECT count(*) FROM matched)
+            WHEN $1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL
+                 THEN (SELECT count(*) FROM customers)
+            ELSE (SELECT count(*) FROM picked)
+       END AS total_count
+  FROM page p
+ ORDER BY p.total_spent DESC, p.name NULLS LAST, p.id
  LIMIT $8;
 
 -- name: inventory_status
@@ -138,17 +246,32 @@ SELECT l.*, count(*) OVER () AS total_count
 
 -- name: employee_metrics
 -- Employees with their completed orders in [$2, $3): active ones always, former ones with sales.
-WITH stats AS (
-    SELECT o.creator_id, count(*) AS total_orders,
-           sum(o.final_total_price) AS total_sales,
-           count(DISTINCT o.customer_id) AS unique_customers,
-           max(o.created_at) AS last_sale_at
+-- Distinct customers are counted from a hashed (employee, customer) set rather than
+-- count(DISTINCT) over sorted rows.
+WITH scope AS NOT MATERIALIZED (
+    SELECT o.creator_id, o.customer_id, o.final_total_price, o.created_at
       FROM orders o
      WHERE o.status = 1
        AND o.creator_id IS NOT NULL
        AND ($2::timestamptz IS NULL OR o.created_at >= $2)
        AND ($3::timestamptz IS NULL OR o.created_at < $3)
-     GROUP BY o.creator_id
+),
+totals AS (
+    SELECT creator_id, count(*) AS total_orders,
+           sum(final_total_price) AS total_sales,
+           max(created_at) AS last_sale_at
+      FROM scope
+     GROUP BY creator_id
+),
+reach AS (
+    SELECT creator_id, count(*) AS unique_customers
+      FROM (SELECT DISTINCT creator_id, customer_id FROM scope) pairs
+     GROUP BY creator_id
+),
+stats AS (
+    SELECT t.creator_id, t.total_orders, t.total_sales, r.unique_customers, t.last_sale_at
+      FROM totals t
+      JOIN reach r ON r.creator_id = t.creator_id
 )
 SELECT e.name AS employee_name, e.role,
        coalesce(s.total_orders, 0) AS total_orders,
@@ -168,23 +291,52 @@ SELECT e.name AS employee_name, e.role,
 
 -- name: search_orders_by_text
 -- Orders of any status whose customer, note, shipping, employee or item product matches $1.
+-- One UNION arm per place the text can be, so each arm can use its own index
+-- (trigram indexes where sql/extensions/trgm.sql was applied).
 WITH hits AS MATERIALIZED (
     SELECT o.id
       FROM orders o
-     WHERE o.note ILIKE $1 ESCAPE '\'
-        OR o.shipping ILIKE $1 ESCAPE '\'
-        OR o.customer_id IN (SELECT c.id FROM customers c
-                              WHERE c.name ILIKE $1 ESCAPE '\' OR c.email ILIKE $1 ESCAPE '\')
-        OR o.creator_id IN (SELECT e.id FROM employees e WHERE e.name ILIKE $1 ESCAPE '\')
+     WHERE o.note ILIKE $1 ESCAPE '\' OR o.shipping ILIKE $1 ESCAPE '\'
+    UNION
+    -- OFFSET 0 keeps this a per-customer index lookup: matching customers are few,
+    -- but trigram estimates are rough and a misestimate would scan every order.
+    SELECT o.id
+      FROM customers c
+     CROSS JOIN LATERAL (SELECT o.id FROM orders o WHERE o.customer_id = c.id OFFSET 0) o
+     WHERE c.name ILIKE $1 ESCAPE '\' OR c.email ILIKE $1 ESCAPE '\'
+    UNION
+    SELECT o.id
+      FROM orders o
+     WHERE o.creator_id IN (SELECT e.id FROM employees e WHERE e.name ILIKE $1 ESCAPE '\')
     UNION
     SELECT oi.order_id
       FROM order_items oi
      WHERE oi.product_id IN (SELECT p.id FROM products p WHERE p.name ILIKE $1 ESCAPE '\')
 ),
+-- The page is the newest $2 hits. When the newest 5000 orders hold $2 of them (any
+-- common text), they are exactly those; otherwise (a rare text) every hit is looked
+-- up and sorted. Either way no plan depends on guessing how many hits there are.
+recent_hits AS MATERIALIZED (
+    SELECT r.id, r.created_at
+      FROM (SELECT o.id, o.created_at
+              FROM orders o
+             ORDER BY o.created_at DESC, o.id DESC
+             LIMIT 5000) r
+      JOIN hits h ON h.id = r.id
+),
+page_ids AS (
+    (SELECT id
+       FROM recent_hits
+      WHERE (SELECT count(*) FROM recent_hits) >= $2
+      ORDER BY created_at DESC, id DESC
+      LIMIT $2)
+    UNION ALL
+    SELECT id FROM hits WHERE (SELECT count(*) FROM recent_hits) < $2
+),
 page AS (
     SELECT o.id, o.created_at, o.status, o.final_total_price, o.customer_id, o.creator_id, o.note
       FROM orders o
-     WHERE o.id IN (SELECT id FROM hits)
+     WHERE o.id IN (SELECT id FROM page_ids)
      ORDER BY o.created_at DESC, o.id DESC
      LIMIT $2
 ),

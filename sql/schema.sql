@@ -201,7 +201,10 @@ CREATE INDEX IF NOT EXISTS orders_creator_created_idx ON orders (creator_id, cre
 CREATE INDEX IF NOT EXISTS order_items_order_idx
     ON order_items (order_id) INCLUDE (inventory_id, product_id, quantity, total_price);
 CREATE INDEX IF NOT EXISTS order_items_inventory_idx ON order_items (inventory_id);
-CREATE INDEX IF NOT EXISTS order_items_product_idx ON order_items (product_id);
+-- Orders containing a product (text search by product name) without visiting the heap.
+CREATE INDEX IF NOT EXISTS order_items_product_order_idx
+    ON order_items (product_id) INCLUDE (order_id);
+DROP INDEX IF EXISTS order_items_product_idx;  -- superseded by the covering one above
 CREATE INDEX IF NOT EXISTS product_inventory_product_idx ON product_inventory (product_id);
 CREATE INDEX IF NOT EXISTS product_media_product_idx ON product_media (product_id);
 CREATE INDEX IF NOT EXISTS customers_email_lower_idx ON customers (lower(email));
