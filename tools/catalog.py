@@ -10,8 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from config import Settings
-from database import fetch_readonly, load_sql, state
+from database import load_sql
 from tools.args import (
     MyOrdersArgs,
     ProductDetailsArgs,
@@ -20,6 +19,7 @@ from tools.args import (
 )
 from tools.periods import local_date
 from tools.rag_analytics import ORDER_STATUS, like_pattern
+from tools.readonly import ReadOnlyQueries
 from tools.text import fold, fold_map, word_patterns
 
 SQL = load_sql("catalog.sql")
@@ -37,20 +37,10 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
     ]
 
 
-class ShopCatalog:
+class ShopCatalog(ReadOnlyQueries):
     """Catalog search, product details and the caller's orders."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        current = state()
-        self.settings = settings or current.settings
-        self.tz = self.settings.tz
-        self.connection_name = current.analytics_connection
-        self.timeout_ms = self.settings.ANALYTICS_STATEMENT_TIMEOUT_MS
-
-    async def _fetch(self, name: str, params: list[Any]) -> list[dict[str, Any]]:
-        return await fetch_readonly(
-            SQL[name], params, timeout_ms=self.timeout_ms, connection_name=self.connection_name
-        )
+    SQL = SQL
 
     async def _search(
         self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int

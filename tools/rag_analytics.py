@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from config import Settings
-from database import fetch_readonly, load_sql, state
+from database import load_sql
 from tools.args import (
     CustomersArgs,
     EmployeeMetricsArgs,
@@ -28,6 +27,7 @@ from tools.args import (
     validate_args,
 )
 from tools.periods import day_bounds, local_date, local_today, period_range
+from tools.readonly import ReadOnlyQueries
 
 SQL = load_sql("analytics.sql")
 CENT = Decimal("0.01")
@@ -74,20 +74,10 @@ def _average(total: Decimal, count: int) -> Decimal:
     return (total / count).quantize(CENT) if count else Decimal("0.00")
 
 
-class RAGShopAnalytics:
+class RAGShopAnalytics(ReadOnlyQueries):
     """The eight owner analytics methods; construct with no arguments after init_database()."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        current = state()
-        self.settings = settings or current.settings
-        self.tz = self.settings.tz
-        self.connection_name = current.analytics_connection
-        self.timeout_ms = self.settings.ANALYTICS_STATEMENT_TIMEOUT_MS
-
-    async def _fetch(self, name: str, params: list[Any]) -> list[dict[str, Any]]:
-        return await fetch_readonly(
-            SQL[name], params, timeout_ms=self.timeout_ms, connection_name=self.connection_name
-        )
+    SQL = SQL
 
     def today(self) -> date:
         """Today in the shop's time zone."""
