@@ -1159,7 +1159,16 @@ def test_methods_never_build_sql() -> None:
     assert problems == []
     # every query goes through the read-only, time-limited path
     assert used <= {"fetch_readonly", "_fetch"}, used
-    assert "fetch_readonly" in used
+    assert "_fetch" in used
+    import inspect
+
+    from tools.rag_analytics import RAGShopAnalytics
+    from tools.readonly import ReadOnlyQueries
+
+    # _fetch is the shared read-only, time-limited path, and takes only named queries.
+    source = inspect.getsource(ReadOnlyQueries._fetch)
+    assert "fetch_readonly(" in source and "self.SQL[name]" in source
+    assert issubclass(RAGShopAnalytics, ReadOnlyQueries)
 
 
 # ============================================================= JSON-serialisable
