@@ -10,7 +10,7 @@ import pytest
 from config import Settings
 from database.models import LLMTurn, UsersSession
 from llm_api import ask_assistant
-from tests.conftest import TEST_TIMEZONE, make_settings
+from tests.conftest import make_settings
 from tests.fakes.llm import delay, error, garbage, text, tool_calls
 from tools.formatting import money
 from tools.llm_tools import TOOLS
@@ -281,7 +281,3 @@ def test_reset_starts_a_fresh_session(run, demo_shop, remote, llm) -> None:  # n
     assert "new conversation" in _ask(run, remote, psid, "reset").text
     _ask(run, remote, psid, "second")
     assert [m["role"] for m in llm.requests[-1]["messages"]] == ["system", "user"]
-
-
-def test_timezone_fixture_is_the_shop_zone() -> None:
-    assert TEST_TIMEZONE == "Asia/Ho_Chi_Minh"
