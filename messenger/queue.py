@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 import psycopg
+import psycopg_pool
 from loguru import logger
 from procrastinate import (
     App,
@@ -212,15 +213,33 @@ class Deferrer:
     """Defers jobs synchronously from request threads (its own small connection pool)."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self.app = build_app(url, sync=True, max_size=4)
-        self._opened = False
+        self._pool: psycopg_pool.ConnectionPool | None = None
         self._lock = threading.Lock()
 
     def _open(self) -> None:
         with self._lock:
-            if not self._opened:
-                self.app.open()
-                self._opened = True
+            if self._pool is not None:
+                return
+            # Our own pool, so that opening it waits seconds, not psycopg's default 30 s:
+            # the webhook must answer Meta within 5 s (a 503 when the database is down).
+            pool = psycopg_pool.ConnectionPool(
+                _conninfo(self.url),
+                min_size=1,
+                max_size=4,
+                timeout=3,
+                open=False,
+                check=psycopg_pool.ConnectionPool.check_connection,
+            )
+            try:
+                pool.open(wait=True, timeout=3)
+            except psycopg.Error:
+                pool.close()
+                raise
+            self.app = build_app(self.url, sync=True, max_size=4)
+            self.app.open(pool)
+            self._pool = pool
 
     def defer_event(
         self,
@@ -238,6 +257,7 @@ class Deferrer:
     def close(self) -> None:
         """Close the pool."""
         with self._lock:
-            if self._opened:
+            if self._pool is not None:
                 self.app.close()
-                self._opened = False
+                self._pool.close()
+                self._pool = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from loguru import logger
@@ -66,13 +67,14 @@ def receive() -> ResponseReturnValue:
     if events:
         runtime = current_app.extensions["runtime"]
         runtime.start(timeout=5, keep_trying=True)
-        deferrer = current_app.extensions["deferrer"]()
         try:
+            # Before start-up has reached the database there is no deferrer yet (RuntimeError).
+            deferrer = current_app.extensions["deferrer"]()
             for event in events:
                 deferrer.defer_event(
                     event.dedup_key, event.sender_id, event.raw, event.channel, event.page_id
                 )
-        except ConnectorException as exc:
+        except (ConnectorException, RuntimeError, psycopg.Error) as exc:
             # Not stored: Meta re-delivers on a non-200, so nothing is lost.
             logger.error("Could not queue webhook events (database unavailable?): {}", exc)
             return jsonify(error="temporarily unavailable"), 503

@@ -457,3 +457,18 @@ def test_every_example_payload_is_accepted_and_answered_as_documented(
         wait_for(lambda: len(graph.messages) == answers)
     time.sleep(0.5)
     assert len(graph.messages) == answers
+
+
+def test_database_unreachable_gets_503_not_500(pipeline_settings: Settings, loop: Any) -> None:
+    from main import create_app
+    from messenger.queue import Deferrer
+
+    flask_app = create_app(pipeline_settings)
+    flask_app.extensions["runtime"] = loop
+    unreachable = Deferrer("postgresql://postgres@127.0.0.1:1/nowhere")
+    flask_app.extensions["deferrer"] = lambda: unreachable
+    try:
+        response = post(flask_app.test_client(), message("down-psid", "m_down", "hello"))
+    finally:
+        unreachable.close()
+    assert response.status_code == 503
