@@ -101,7 +101,7 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
         await apply_optional_extensions()
 
 
-async def apply_sql_file(name: str, conn: BaseDBAsyncClient | None = None) -> None:
+async def apply_sql_file(name: str) -> None:
     """Apply one script from `sql/` in a transaction, serialised across processes."""
     script = (SQL_DIR / name).read_text(encoding="utf-8")
     async with in_transaction("default") as tx:

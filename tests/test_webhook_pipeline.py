@@ -20,6 +20,7 @@ from messenger.signature import sign
 from tests.conftest import make_settings
 from tests.fakes.graph import FakeGraph, graph_error
 from tests.fakes.llm import text
+from tests.reliability.harness import message_payload
 
 SECRET = "test-app-secret"
 PAYLOADS = Path(__file__).parent / "data" / "messenger"
@@ -93,24 +94,7 @@ def post(
     return client.post("/facebook", data=body, headers=headers)
 
 
-def message(psid: str, mid: str, text_: str, ts: int = 1764600000000) -> dict[str, Any]:
-    return {
-        "object": "page",
-        "entry": [
-            {
-                "id": "PAGE",
-                "time": ts,
-                "messaging": [
-                    {
-                        "sender": {"id": psid},
-                        "recipient": {"id": "PAGE"},
-                        "timestamp": ts,
-                        "message": {"mid": mid, "text": text_},
-                    }
-                ],
-            }
-        ],
-    }
+message = message_payload  # one webhook body carrying one text message
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -132,7 +132,7 @@ def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM, **extra: str) 
     return env
 
 
-def message_payload(psid: str, mid: str, body: str, ts: int) -> dict[str, Any]:
+def message_payload(psid: str, mid: str, body: str, ts: int = 1764600000000) -> dict[str, Any]:
     """A webhook body carrying one text message."""
     return {
         "object": "page",
