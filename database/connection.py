@@ -65,7 +65,19 @@ def _connection_config(url: str, settings: Settings, name: str) -> dict[str, obj
     credentials["maxsize"] = max(settings.DB_POOL_MAX, settings.DB_POOL_MIN)
     credentials["command_timeout"] = settings.DB_COMMAND_TIMEOUT
     credentials["application_name"] = f"shop-assistant-{name}"
+    credentials["reset"] = _keep_session
     return config
+
+
+async def _keep_session(_connection: object) -> None:
+    """Return a connection to the pool as it is (asyncpg still rolls back an open transaction).
+
+    asyncpg's default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release — a round trip per query here. This process never leaves session
+    state behind on pooled connections: settings are `SET LOCAL`/`set_config(..., true)`,
+    advisory locks are `pg_advisory_xact_lock`, and LISTEN runs on procrastinate's own
+    connections.
+    """
 
 
 async def init_database(settings: Settings | None = None, *, apply_schema: bool = True) -> None:

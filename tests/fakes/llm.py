@@ -105,6 +105,9 @@ class FakeLLM:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs do
+            disable_nagle_algorithm = True
+
             def log_message(self, *args: Any) -> None:
                 return
 
