@@ -16,22 +16,17 @@ from typing import Any
 from uuid import UUID
 
 from litellm import token_counter
-from tortoise.transactions import in_transaction
 from uuid_extensions import uuid7
 
-from database import connection
-from database.models import Session, UsersSession
+from database import connection, load_sql
 
+SQL = load_sql("memory.sql")
 MAX_HIGHLIGHTS = 6
 _PREFERENCES = re.compile(
     r"\b(less sugar|no sugar|sugar[- ]free|less ice|no ice|oat milk|almond milk|no dairy|"
     r"dairy[- ]free|lactose|vegan|extra shot|decaf|hot|iced|"
     r"ít đường|không đường|ít đá|không đá|sữa yến mạch|không sữa)\b",
     re.IGNORECASE,
-)
-APPEND_SQL = (
-    "UPDATE session SET message = jsonb_set(coalesce(message, '{}'::jsonb), '{messages}',"
-    " coalesce(message -> 'messages', '[]'::jsonb) || $1::jsonb) WHERE id = $2"
 )
 
 
@@ -47,48 +42,44 @@ class Conversation:
 
 async def open_conversation(psid: str, today: date) -> Conversation:
     """Today's session for `psid`, creating it (with highlights of earlier ones) when missing."""
-    link = (
-        await UsersSession.filter(customer_id=psid, status=1, session_date=today)
-        .order_by("-created_at")
-        .prefetch_related("session")
-        .first()
-    )
-    if link is not None:
-        messages = (link.session.message or {}).get("messages", [])
-        return Conversation(link.session.id, list(messages), list(link.highlights or []))
+    rows = await connection().execute_query_dict(SQL["open_session"], [psid, today])
+    if rows:
+        row = rows[0]
+        return Conversation(
+            row["session_id"], _json_list(row["messages"]), _json_list(row["highlights"])
+        )
     return await _new_conversation(psid, today)
 
 
 async def _new_conversation(psid: str, today: date) -> Conversation:
-    previous = (
-        await UsersSession.filter(customer_id=psid)
-        .order_by("-created_at")
-        .prefetch_related("session")
-        .limit(3)
+    previous = await connection().execute_query_dict(SQL["recent_sessions"], [psid])
+    highlights = carry_highlights(
+        [(_json_list(row["messages"]), _json_list(row["highlights"])) for row in previous]
     )
-    highlights = carry_highlights(previous)
     session_id = uuid7()
-    async with in_transaction():
-        await UsersSession.filter(customer_id=psid, status=1).update(status=0)
-        session = await Session.create(id=session_id, message={"messages": []})
-        await UsersSession.create(
-            id=uuid7(),
-            customer_id=psid,
-            session=session,
-            session_date=today,
-            highlights=highlights,
-            status=1,
-        )
+    await connection().execute_query(
+        SQL["create_session"], [psid, session_id, uuid7(), today, json.dumps(highlights)]
+    )
     return Conversation(session_id, [], highlights, is_new=True)
 
 
-def carry_highlights(previous: list[UsersSession]) -> list[str]:
-    """Short facts worth keeping from earlier sessions (newest first), extracted by rule."""
+def carry_highlights(previous: list[tuple[list[dict[str, Any]], list[str]]]) -> list[str]:
+    """Short facts worth keeping from earlier sessions (newest first), extracted by rule.
+
+    `previous` holds each earlier session's (messages, highlights).
+    """
     found: list[str] = []
-    for link in previous:
-        found += extract_highlights((link.session.message or {}).get("messages", []))
-        found += list(link.highlights or [])
+    for messages, highlights in previous:
+        found += extract_highlights(messages)
+        found += highlights
     return list(dict.fromkeys(found))[:MAX_HIGHLIGHTS]
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A JSON array column as a list (asyncpg returns jsonb as text)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return list(value) if isinstance(value, list) else []
 
 
 def extract_highlights(messages: list[dict[str, Any]]) -> list[str]:
@@ -125,12 +116,12 @@ async def append_messages(session_id: UUID, messages: list[dict[str, Any]]) -> N
     """Append messages to the session atomically (no lost update between writers)."""
     stamp = datetime.now(UTC).isoformat()
     stamped = [{**message, "ts": stamp} for message in messages]
-    await connection().execute_query(APPEND_SQL, [json.dumps(stamped, default=str), session_id])
+    await connection().execute_query(SQL["append_messages"], [json.dumps(stamped, default=str), session_id])
 
 
 async def reset_conversation(psid: str) -> None:
     """Close the sender's open sessions, so the next message starts fresh."""
-    await UsersSession.filter(customer_id=psid, status=1).update(status=0)
+    await connection().execute_query(SQL["close_sessions"], [psid])
 
 
 def split_turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
