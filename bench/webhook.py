@@ -199,7 +199,9 @@ def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) ->
 # ----------------------------------------------------------------------------- server
 
 
-def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM) -> dict[str, str]:
+def server_env(
+    database_url: str, graph: FakeGraph, llm: FakeLLM, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The process environment without any inherited app setting, plus the bench's."""
     env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields}
     env.pop("WEB_CONCURRENCY", None)
@@ -216,6 +218,7 @@ def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM) -> dict[str, s
         SHOP_TIMEZONE="Asia/Ho_Chi_Minh",
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra or {})
     return env
 
 
@@ -240,6 +243,7 @@ def gunicorn(
     workers: int,
     log_path: Path,
     threads: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Serve `main:app` with gunicorn until the block ends, then stop it."""
     port = free_port()
@@ -257,7 +261,7 @@ def gunicorn(
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env=server_env(database_url, graph, llm),
+        env=server_env(database_url, graph, llm, extra_env),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -914,7 +918,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}"
     )
     parser.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results/)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server (repeatable), e.g. --set WORKER_CONCURRENCY=100",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.server_env = dict(item.split("=", 1) for item in args.set)
+    except ValueError:
+        parser.error("--set takes NAME=VALUE")
+    unknown_settings = set(args.server_env) - set(Settings.model_fields)
+    if unknown_settings:
+        parser.error(f"--set: unknown settings {', '.join(sorted(unknown_settings))}")
     for name in ("requests", "concurrency", "workers", "threads", "warmup", "serial", "burst"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -978,7 +996,9 @@ def serve_and_measure(
     """One throwaway database, one gunicorn, every phase."""
     with fresh_database("bench_webhook") as database_url:
         print(f"Starting gunicorn -w {args.workers} main:app …", flush=True)
-        with gunicorn(database_url, graph, llm, args.workers, log_path, args.threads) as server:
+        with gunicorn(
+            database_url, graph, llm, args.workers, log_path, args.threads, args.server_env
+        ) as server:
             report["server_ready_s"] = round(server.ready_s, 1)
             print(f"Ready in {server.ready_s:.1f} s on port {server.port}", flush=True)
             ledger = Ledger(database_url)

@@ -54,11 +54,12 @@ async def parts(event_key: str) -> list[Part]:
     ]
 
 
-async def add_parts(event_key: str, psid: str, bodies: list[dict[str, Any]]) -> None:
-    """Record the reply's parts (idempotent per event and part number)."""
+async def add_parts(event_key: str, psid: str, bodies: list[dict[str, Any]]) -> list[Part]:
+    """Record the reply's parts (idempotent per event and part number); return all of them."""
     conn = connection()
     for number, body in enumerate(bodies):
         await conn.execute_query(SQL["outbox_add"], [event_key, number, psid, json.dumps(body)])
+    return await parts(event_key)
 
 
 async def mark(

@@ -54,8 +54,7 @@ async def process_event(
         parts = await outbox.parts(event_key)
         if not parts:
             bodies = await _reply_bodies(ctx, event, psid)
-            await outbox.add_parts(event_key, psid, bodies)
-            parts = await outbox.parts(event_key)
+            parts = await outbox.add_parts(event_key, psid, bodies)
         elif attempt > 1:
             logger.info("Resuming {}: {} parts recorded", event_key, len(parts))
         error = await deliver(ctx, parts)
@@ -77,16 +76,16 @@ async def _reply_bodies(ctx: PipelineContext, event: Event, psid: str) -> list[d
 
 
 async def _typing(ctx: PipelineContext, psid: str) -> None:
-    await _sender_action(ctx, psid, "mark_seen")
-    await _sender_action(ctx, psid, "typing_on")
+    if not ctx.graph.dry_run:
+        await asyncio.to_thread(_sender_actions, ctx.graph, psid, ("mark_seen", "typing_on"))
 
 
-async def _sender_action(ctx: PipelineContext, psid: str, action: str) -> None:
-    if ctx.graph.dry_run:
-        return
-    result = await asyncio.to_thread(ctx.graph.sender_action, psid, action)
-    if not result.delivered:
-        logger.debug("Sender action {} not delivered: {}", action, result.error)
+def _sender_actions(graph: GraphClient, psid: str, actions: tuple[str, ...]) -> None:
+    """Best effort, in order, in one worker thread: a failure is only logged."""
+    for action in actions:
+        result = graph.sender_action(psid, action)
+        if not result.delivered:
+            logger.debug("Sender action {} not delivered: {}", action, result.error)
 
 
 async def deliver(ctx: PipelineContext, parts: list[outbox.Part]) -> str | None:
