@@ -28,6 +28,30 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
+ESCALATION_KINDS = ("question", "support")
+
+
+def parse_routes(value: str) -> dict[str, tuple[str, ...]]:
+    """`question=*;support=owner,manager,support` → {kind: roles}; `*` is every staff member."""
+    routes: dict[str, tuple[str, ...]] = {}
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        kind, sep, roles = item.partition("=")
+        kind = kind.strip().lower()
+        if not sep or kind not in ESCALATION_KINDS:
+            raise ValueError(
+                f"expected kind=role,role;… with kinds {', '.join(ESCALATION_KINDS)}: {item!r}"
+            )
+        names = tuple(role.strip().lower() for role in roles.split(",") if role.strip())
+        if not names:
+            raise ValueError(f"no roles for {kind!r}")
+        routes[kind] = names
+    for kind in ESCALATION_KINDS:
+        routes.setdefault(kind, ("*",))
+    return routes
+
+
 class Settings(BaseSettings):
     """Typed application settings; names are the environment variables."""
 
@@ -82,6 +106,19 @@ class Settings(BaseSettings):
     WORKER_STALLED_SECONDS: float = Field(default=30.0, gt=0)
     SEND_RETRIES: int = Field(default=3, ge=0)
 
+    # Ask the shop: knowledge, escalations to staff, handover to a person
+    ESCALATION_ROUTES: Annotated[dict[str, tuple[str, ...]], NoDecode] = {
+        "question": ("*",),
+        "support": ("owner", "manager", "support"),
+    }
+    ESCALATION_EXPIRE_HOURS: float = Field(default=72.0, gt=0)
+    ESCALATION_REMINDER_HOUR: int = Field(default=9, ge=0, le=23)
+    STAFF_NOTICE_MINUTES: float = Field(default=60.0, ge=0)
+    ENABLE_HUMAN_AGENT_TAG: bool = False
+    FB_APP_ID: str | None = None
+    HANDOVER_TARGET_APP_ID: str = "263902037430900"
+    HANDOVER_TIMEOUT_HOURS: float = Field(default=24.0, gt=0)
+
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -92,6 +129,11 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("ESCALATION_ROUTES", mode="before")
+    @classmethod
+    def _routes(cls, value: Any) -> Any:
+        return parse_routes(value) if isinstance(value, str) else value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

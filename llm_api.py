@@ -12,23 +12,32 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import openai
 from loguru import logger
+from uuid_extensions import uuid7
 
 from assistant import memory
-from assistant.commands import canned, detect_language, is_delete_request, is_reset
+from assistant.commands import (
+    canned,
+    detect_language,
+    is_delete_request,
+    is_human_request,
+    is_reset,
+)
 from assistant.fidelity import unsupported_numbers
-from assistant.llm import complete
-from assistant.prompts import CORRECTION, system_prompt
+from assistant.llm import complete, is_offline
+from assistant.prompts import CORRECTION, REWRITE, system_prompt
 from config import Settings
 from database import state
 from database.models import LLMTurn
 from database.privacy import delete_sender_data
-from tools.llm_tools import Caller, LLMShopTools, ToolResult
+from desk import service as desk
+from desk.turn import DeskReply, Outgoing, Turn
+from tools.llm_tools import OWNER, Caller, LLMShopTools, ToolResult
 from tools.periods import local_today
 from tools.roles import resolve_caller
 
@@ -50,6 +59,12 @@ class AssistantReply:
     failed: bool = False
     images: list[str] = field(default_factory=list)
     quick_replies: list[str] = field(default_factory=list)
+    # Messages to the sender before the reply (a staff notice, answers that waited for them).
+    before: list[str] = field(default_factory=list)
+    # Messages to others and handover actions this turn caused (staff notified, a relay).
+    outgoing: list[Outgoing] = field(default_factory=list)
+    # Nothing to send: a person holds this shopper's thread.
+    silent: bool = False
 
 
 @dataclass
@@ -164,10 +179,22 @@ async def _check_numbers(
 
 
 async def ask_assistant(
-    psid: str, text: str, *, settings: Settings | None = None, now: datetime | None = None
+    psid: str,
+    text: str,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    event_key: str | None = None,
+    mid: str | None = None,
+    reply_to_mid: str | None = None,
 ) -> AssistantReply:
-    """Answer one message from `psid`, remembering it in the sender's session for today."""
+    """Answer one message from `psid`, remembering it in the sender's session for today.
+
+    `event_key` is the message's durable key (the inbox event): what the desk records
+    under it (an escalation, an answer) is created once however often this is retried.
+    """
     settings = settings or state().settings
+    now = now or datetime.now(UTC)
     caller = await resolve_caller(psid, settings)
     language = detect_language(text)
     if is_reset(text):
@@ -177,7 +204,73 @@ async def ask_assistant(
         await delete_sender_data(psid)
         return AssistantReply(canned("deleted", language), caller.role, language)
 
-    today = local_today(settings.tz, now)
+    turn = Turn(
+        psid,
+        caller.role,
+        event_key or f"local:{uuid7()}",
+        text,
+        language,
+        now,
+        settings,
+        mid=mid,
+        reply_to_mid=reply_to_mid,
+        rewrite=_rewriter(settings),
+    )
+    caller = Caller(psid, caller.role, turn)
+    before: list[str] = []
+    handled: DeskReply | None = None
+    if caller.role == OWNER:
+        handled = await desk.staff_command(turn)
+        notice = await desk.staff_notice(turn) if not _lists_pending(handled) else None
+        before = [notice] if notice else []
+    else:
+        if await desk.thread_held(turn):
+            logger.info("A person holds the chat with {}: the assistant stays silent", psid)
+            return AssistantReply("", caller.role, language, silent=True)
+        before = await desk.late_relays(turn)
+        if is_human_request(text):
+            handled = await desk.request_human(turn)
+    if handled is not None:
+        return await _desk_reply(caller, turn, handled, before)
+    reply = await _assistant_turn(settings, caller, turn)
+    reply.before = before
+    reply.outgoing = await desk.turn_outgoing(turn)
+    return reply
+
+
+def _lists_pending(handled: DeskReply | None) -> bool:
+    return handled is not None and handled.lists_pending
+
+
+async def _desk_reply(
+    caller: Caller, turn: Turn, handled: DeskReply, before: list[str]
+) -> AssistantReply:
+    """A message the desk answered itself: remembered and audited like any turn."""
+    conversation = await memory.open_conversation(
+        turn.psid, local_today(turn.settings.tz, turn.now)
+    )
+    await memory.append_messages(
+        conversation.session_id,
+        [{"role": "user", "content": turn.text}, {"role": "assistant", "content": handled.text}],
+    )
+    desk_turn = _Turn(caller, turn.language, stored=[], model="desk")
+    await _audit(turn.psid, conversation.session_id, desk_turn, turn.text, handled.text, 0, None)
+    return AssistantReply(
+        handled.text,
+        caller.role,
+        turn.language,
+        model="desk",
+        session_id=conversation.session_id,
+        quick_replies=list(handled.quick_replies),
+        before=before,
+        outgoing=[*handled.outgoing, *await desk.turn_outgoing(turn)],
+    )
+
+
+async def _assistant_turn(settings: Settings, caller: Caller, turn: Turn) -> AssistantReply:
+    """The model's turn: session history, tool loop, numeric fidelity, memory, audit."""
+    psid, text, language = turn.psid, turn.text, turn.language
+    today = local_today(settings.tz, turn.now)
     conversation = await memory.open_conversation(psid, today)
     history = memory.trim_history(
         conversation.messages,
@@ -190,34 +283,51 @@ async def ask_assistant(
         settings, role=caller.role, today=today, highlights=conversation.highlights
     )
     messages = [{"role": "system", "content": system}, *history, user]
-    turn = _Turn(caller, language, stored=[user])
+    llm_turn = _Turn(caller, language, stored=[user])
     started = time.perf_counter()
     error: str | None = None
     try:
-        reply = await _tool_loop(settings, LLMShopTools(settings), turn, messages)
-        reply = await _check_numbers(settings, turn, messages, reply, text, today)
+        reply = await _tool_loop(settings, LLMShopTools(settings), llm_turn, messages)
+        reply = await _check_numbers(settings, llm_turn, messages, reply, text, today)
     except (TimeoutError, openai.OpenAIError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         logger.error("Every model failed for psid {}: {}", psid, error)
         reply = canned("apology", language)
-        turn.stored = [user]  # keep the stored conversation free of half-finished tool calls
+        llm_turn.stored = [user]  # keep the stored conversation free of half-finished tool calls
     if not reply:
         reply = canned("apology", language)
-    turn.stored.append({"role": "assistant", "content": reply})
-    await memory.append_messages(conversation.session_id, turn.stored)
+    llm_turn.stored.append({"role": "assistant", "content": reply})
+    await memory.append_messages(conversation.session_id, llm_turn.stored)
     latency_ms = int((time.perf_counter() - started) * 1000)
-    await _audit(psid, conversation.session_id, turn, text, reply, latency_ms, error)
+    await _audit(psid, conversation.session_id, llm_turn, text, reply, latency_ms, error)
     return AssistantReply(
         reply,
         caller.role,
         language,
-        tool_calls=[result.audit() for result in turn.results],
-        model=turn.model,
+        tool_calls=[result.audit() for result in llm_turn.results],
+        model=llm_turn.model,
         session_id=conversation.session_id,
         failed=error is not None,
-        images=_images(turn.results),
-        quick_replies=OWNER_QUICK_REPLIES if caller.role == "owner" else SHOPPER_QUICK_REPLIES,
+        images=_images(llm_turn.results),
+        quick_replies=OWNER_QUICK_REPLIES if caller.role == OWNER else SHOPPER_QUICK_REPLIES,
     )
+
+
+def _rewriter(settings: Settings) -> Any:
+    """Rewrites a staff answer into the shopper's language (as written with the offline model)."""
+
+    async def rewrite(text: str, language: str) -> str:
+        if is_offline(settings):
+            return text
+        target = "Vietnamese" if language == "vi" else "English"
+        messages = [
+            {"role": "system", "content": REWRITE.format(language=target)},
+            {"role": "user", "content": text},
+        ]
+        response = await complete(settings, messages, None)
+        return str(response.choices[0].message.content or "").strip()
+
+    return rewrite
 
 
 def _images(results: list[ToolResult]) -> list[str]:

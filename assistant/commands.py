@@ -50,6 +50,22 @@ DELETE_COMMANDS = {
 }
 
 
+_HUMAN_REQUEST = re.compile(
+    r"\b(?:(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s+|your\s+)?"
+    r"(?:real\s+|live\s+)?(?:human|person|someone|somebody|staff|agent|manager|owner|people)"
+    r"|(?:real|live)\s+(?:person|human|agent)|human\s+(?:please|agent|being)"
+    r"|customer\s+(?:service|support|care)"
+    r"|(?:gap|noi chuyen voi|lien he|ket noi|goi)\s+(?:voi\s+)?(?:nhan vien|nguoi that|chu shop|"
+    r"quan ly|tu van vien|admin|nguoi)"
+    r"|nhan vien oi|cho (?:minh|toi|em|tui) gap)\b"
+)
+
+
+def is_human_request(text: str) -> bool:
+    """Whether a shopper asks to talk to a person (English or Vietnamese, accents optional)."""
+    return bool(_HUMAN_REQUEST.search(" ".join(fold(text).split())))
+
+
 def _command(text: str) -> str:
     return " ".join(fold(text).strip().strip(".!?").split())
 

@@ -116,7 +116,15 @@ async def append_messages(session_id: UUID, messages: list[dict[str, Any]]) -> N
     """Append messages to the session atomically (no lost update between writers)."""
     stamp = datetime.now(UTC).isoformat()
     stamped = [{**message, "ts": stamp} for message in messages]
-    await connection().execute_query(SQL["append_messages"], [json.dumps(stamped, default=str), session_id])
+    await connection().execute_query(
+        SQL["append_messages"], [json.dumps(stamped, default=str), session_id]
+    )
+
+
+async def add_highlight(psid: str, today: date, note: str) -> None:
+    """Remember `note` in the sender's session for `today` (shown to the model from then on)."""
+    conversation = await open_conversation(psid, today)
+    await connection().execute_query(SQL["add_highlight"], [conversation.session_id, note])
 
 
 async def reset_conversation(psid: str) -> None:

@@ -106,6 +106,7 @@ class DemoSummary:
     product_media: int = 0
     orders: int = 0
     order_items: int = 0
+    knowledge: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -457,11 +458,28 @@ async def load_demo_data(
             for table, rows in shop.tables.items():
                 await conn.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
             await _copy_orders(conn, shop.orders(orders), summary)
+            summary.knowledge = await _knowledge(conn, shop.data.get("knowledge", []))
         await conn.execute(f"ANALYZE {', '.join(SHOP_TABLES)}")
     finally:
         await conn.close()
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+async def _knowledge(conn: asyncpg.Connection, entries: list[dict[str, str]]) -> int:
+    """The shop's standing answers (hours, delivery, payment), added by the owner once."""
+    added = 0
+    for entry in entries:
+        status = await conn.execute(
+            "INSERT INTO shop_knowledge (question, answer, employee_id, added_by, source)"
+            " SELECT $1, $2, (SELECT id FROM employees WHERE messenger_psid = $3), $3, 'manual'"
+            " WHERE NOT EXISTS (SELECT 1 FROM shop_knowledge WHERE question = $1)",
+            entry["question"],
+            entry["answer"],
+            EMPLOYEES[0][2],
+        )
+        added += int(status.rsplit(" ", 1)[-1])
+    return added
 
 
 async def _skip_fk_checks(conn: asyncpg.Connection) -> None:

@@ -10,6 +10,9 @@ DELETIONS = (
     "DELETE FROM llm_turns WHERE psid = $1",
     "DELETE FROM outbox_messages WHERE recipient_psid = $1",
     "DELETE FROM inbox_events WHERE psid = $1",
+    "DELETE FROM escalations WHERE shopper_psid = $1",
+    "DELETE FROM thread_control WHERE psid = $1",
+    "DELETE FROM staff_notices WHERE psid = $1",
 )
 
 

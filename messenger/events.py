@@ -110,6 +110,12 @@ class Event(BaseModel):
         )
 
     @property
+    def user_id(self) -> str | None:
+        """The person the event is about: the sender, or for an echo (the page's own
+        message) its recipient."""
+        return self.recipient_id if self.is_echo else self.sender_id
+
+    @property
     def input_text(self) -> str | None:
         """The text the assistant should read (quick-reply/postback payloads are passed as-is)."""
         if self.kind not in _READABLE_KINDS:

@@ -18,6 +18,9 @@ from loguru import logger
 from config import Settings
 
 RETRYABLE_CODES = {1, 2, 4, 613, 1200, -1}
+# Sent as every message's `metadata`: Meta echoes it back, so the webhook can tell the
+# assistant's own messages from those a person sent from the Page Inbox.
+ECHO_MARK = "shop-assistant"
 TOKEN_CODES = {190}
 
 
@@ -134,11 +137,18 @@ class GraphClient:
         payload: dict[str, Any] = {
             "recipient": {"id": psid},
             "messaging_type": messaging_type,
-            "message": message,
+            "message": {**message, "metadata": ECHO_MARK},
         }
         if tag:
             payload["tag"] = tag
         return self.post(payload)
+
+    def thread_control(self, psid: str, action: dict[str, Any]) -> SendResult:
+        """Handover Protocol: `{"pass_thread_control": {...}}` or `{"take_thread_control": {...}}`
+        for the thread with `psid` (POST /me/pass_thread_control, /me/take_thread_control)."""
+        ((edge, params),) = action.items()
+        result = self.post({"recipient": {"id": psid}, **params}, path=edge)
+        return SendResult(Outcome.SENT) if result.outcome is Outcome.SENT else result
 
     def sender_action(self, psid: str, action: str) -> SendResult:
         """`mark_seen`, `typing_on` or `typing_off` (best effort)."""

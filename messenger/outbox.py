@@ -1,4 +1,10 @@
-"""Inbox and outbox records: dedup of events and exactly-once bookkeeping of sent parts."""
+"""Inbox and outbox records: dedup of events and exactly-once bookkeeping of sent parts.
+
+An event's outbox holds every message it causes, in order: the reply to the sender,
+and the messages to others (staff notified, an answer relayed, a handover), each
+with its Send API messaging type. They are recorded together, in one transaction,
+before the first is sent.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,29 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from database import connection, load_sql
 
 SQL = load_sql("pipeline.sql")
+ACTIONS = ("handover", "release")  # parts that are thread-control calls, not messages
+
+
+@dataclass(frozen=True)
+class NewPart:
+    """A message (or thread-control action) to record for an event."""
+
+    recipient: str
+    body: dict[str, Any]
+    messaging_type: str = "RESPONSE"
+    tag: str | None = None
+    purpose: str = "reply"
+    escalation_id: int | None = None
 
 
 @dataclass
 class Part:
-    """One outgoing message of an event's reply."""
+    """One outgoing message of an event, as recorded."""
 
     id: int
     part: int
@@ -21,6 +42,15 @@ class Part:
     body: dict[str, Any]
     state: str
     attempts: int
+    messaging_type: str = "RESPONSE"
+    tag: str | None = None
+    purpose: str = "reply"
+    escalation_id: int | None = None
+
+    @property
+    def is_action(self) -> bool:
+        """A thread-control call (pass or take the thread), not a message."""
+        return self.purpose in ACTIONS
 
 
 async def claim(
@@ -34,7 +64,7 @@ async def claim(
 
 
 async def finish(event_key: str, state: str, error: str | None = None) -> None:
-    """Set the event's state (done, ignored, failed, retrying) and error."""
+    """Set the event's state (done, ignored, recorded, held, failed, retrying) and error."""
     await connection().execute_query(SQL["inbox_finish"], [event_key, state, error])
 
 
@@ -49,16 +79,32 @@ async def parts(event_key: str) -> list[Part]:
             json.loads(row["body"]) if isinstance(row["body"], str) else row["body"],
             row["state"],
             row["attempts"],
+            row["messaging_type"],
+            row["tag"],
+            row["purpose"],
+            row["escalation_id"],
         )
         for row in rows
     ]
 
 
-async def add_parts(event_key: str, psid: str, bodies: list[dict[str, Any]]) -> list[Part]:
-    """Record the reply's parts (idempotent per event and part number); return all of them."""
-    conn = connection()
-    for number, body in enumerate(bodies):
-        await conn.execute_query(SQL["outbox_add"], [event_key, number, psid, json.dumps(body)])
+async def add_parts(event_key: str, new: list[NewPart]) -> list[Part]:
+    """Record the event's parts together (idempotent per event and part number); return all."""
+    async with in_transaction() as tx:
+        for number, part in enumerate(new):
+            await tx.execute_query(
+                SQL["outbox_add"],
+                [
+                    event_key,
+                    number,
+                    part.recipient,
+                    json.dumps(part.body),
+                    part.messaging_type,
+                    part.tag,
+                    part.purpose,
+                    part.escalation_id,
+                ],
+            )
     return await parts(event_key)
 
 

@@ -29,10 +29,13 @@ from procrastinate.schema import SchemaManager
 from config import Settings
 from database.connection import libpq_url
 from messenger.graph_api import GraphClient
-from messenger.pipeline import PipelineContext, process_event
+from messenger.pipeline import PipelineContext, housekeeping, process_event
 
 HANDLE_EVENT = "handle_event"
 RETRY_STALLED = "retry_stalled_jobs"
+HOUSEKEEPING = "escalation_housekeeping"
+# Every 10 minutes: expire old escalations; the daily reminder goes in its hour.
+HOUSEKEEPING_CRON = "*/10 * * * *"
 SCHEMA_LOCK_KEY = 7_215_530_010
 # Attempts of a failing event (database down, a bug) before it is parked as failed.
 MAX_ATTEMPTS = 4
@@ -79,6 +82,11 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
         await manager.retry_job(job)
 
 
+async def escalation_housekeeping(context: JobContext, timestamp: int) -> None:
+    """Expire unanswered escalations; send the staff's daily reminder (once a day)."""
+    await housekeeping(context.additional_context["pipeline"])
+
+
 def _conninfo(url: str) -> str:
     return libpq_url(url)
 
@@ -104,6 +112,10 @@ def build_app(url: str, *, sync: bool = False, max_size: int = 10) -> App:
         retry_stalled_jobs
     )
     app.periodic(cron=RETRY_STALLED_CRON, periodic_id=RETRY_STALLED)(stalled)
+    chores = app.task(name=HOUSEKEEPING, pass_context=True, queueing_lock=HOUSEKEEPING)(
+        escalation_housekeeping
+    )
+    app.periodic(cron=HOUSEKEEPING_CRON, periodic_id=HOUSEKEEPING)(chores)
     return app
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.commands import detect_language
+from desk.turn import Outgoing
 from llm_api import AssistantReply
 from messenger.events import Event, EventKind
+from messenger.outbox import NewPart
 from messenger.split import split_message
 
 QUICK_REPLY_TITLE_LIMIT = 20
@@ -75,11 +77,47 @@ def assistant_bodies(reply: AssistantReply) -> list[dict[str, Any]]:
         for url in reply.images
     ]
     if bodies and reply.quick_replies and not reply.failed:
-        bodies[-1]["quick_replies"] = [
-            {"content_type": "text", "title": title[:QUICK_REPLY_TITLE_LIMIT], "payload": title}
-            for title in reply.quick_replies[:13]
-        ]
+        bodies[-1]["quick_replies"] = _quick_replies(reply.quick_replies)
     return bodies
+
+
+def _quick_replies(titles: list[str] | tuple[str, ...]) -> list[dict[str, str]]:
+    return [
+        {"content_type": "text", "title": title[:QUICK_REPLY_TITLE_LIMIT], "payload": title}
+        for title in titles[:13]
+    ]
+
+
+def outgoing_parts(item: Outgoing) -> list[NewPart]:
+    """The Send API parts of a message to someone else (or a thread-control action)."""
+    if item.action is not None:
+        return [NewPart(item.recipient, item.action, "", None, item.purpose, item.escalation_id)]
+    bodies: list[dict[str, Any]] = [{"text": chunk} for chunk in split_message(item.text)]
+    if bodies and item.quick_replies:
+        bodies[-1]["quick_replies"] = _quick_replies(item.quick_replies)
+    return [
+        NewPart(
+            item.recipient, body, item.messaging_type, item.tag, item.purpose, item.escalation_id
+        )
+        for body in bodies
+    ]
+
+
+def reply_parts(reply: AssistantReply, psid: str) -> list[NewPart]:
+    """Every part a reply causes, in sending order: what the sender is told first (a staff
+    notice, answers that waited), the reply, then messages to others and handover actions
+    (a shopper's reply goes before their thread is passed to the Page Inbox)."""
+    if reply.silent:
+        return []
+    parts = [
+        NewPart(psid, {"text": chunk}, purpose="notice")
+        for text in reply.before
+        for chunk in split_message(text)
+    ]
+    parts += [NewPart(psid, body) for body in assistant_bodies(reply)]
+    for item in reply.outgoing:
+        parts += outgoing_parts(item)
+    return parts
 
 
 def language_of(event: Event) -> str:

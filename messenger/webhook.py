@@ -14,20 +14,34 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from config import Settings
 from messenger.events import Event, EventKind, InvalidPayload, parse_webhook
+from messenger.graph_api import ECHO_MARK
 from messenger.signature import SIGNATURE_HEADER, verify_signature
 
 bp = Blueprint("messenger", __name__)
-# Events kept for later (a human's replies while they hold the thread, for example).
-RECORDED_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
+# Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
+HANDOVER_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
+# Messages kept (not answered) so the assistant knows what was said while a person chatted.
+STANDBY_KINDS = {EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.ATTACHMENT}
 
 
 def _settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 
-def wanted(event: Event) -> bool:
-    """Whether an event becomes a job: answerable ones, and the few we record."""
-    return event.is_answerable or event.kind in RECORDED_KINDS
+def wanted(event: Event, settings: Settings) -> bool:
+    """Whether an event becomes a job: answerable ones, thread-control changes, the
+    shopper's messages on the standby channel, and the page's messages sent by a person
+    (echoes not marked as the assistant's own)."""
+    if event.is_answerable or event.kind in HANDOVER_KINDS:
+        return True
+    if event.channel == "standby" and event.kind in STANDBY_KINDS:
+        return event.sender_id is not None
+    if event.kind is EventKind.ECHO and event.user_id is not None and event.text:
+        ours = event.metadata == ECHO_MARK or (
+            settings.FB_APP_ID is not None and event.app_id == settings.FB_APP_ID
+        )
+        return not ours
+    return False
 
 
 @bp.get("/facebook")
@@ -63,7 +77,7 @@ def receive() -> ResponseReturnValue:
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         reason = exc.reason if isinstance(exc, InvalidPayload) else "body is not JSON"
         return jsonify(error=reason), 400
-    events = [event for event in batch.events if wanted(event)]
+    events = [event for event in batch.events if wanted(event, settings)]
     if events:
         runtime = current_app.extensions["runtime"]
         runtime.start(timeout=5, keep_trying=True)
@@ -72,7 +86,7 @@ def receive() -> ResponseReturnValue:
             deferrer = current_app.extensions["deferrer"]()
             for event in events:
                 deferrer.defer_event(
-                    event.dedup_key, event.sender_id, event.raw, event.channel, event.page_id
+                    event.dedup_key, event.user_id, event.raw, event.channel, event.page_id
                 )
         except (ConnectorException, RuntimeError, psycopg.Error) as exc:
             # Not stored: Meta re-delivers on a non-200, so nothing is lost.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -79,7 +80,11 @@ def ask(psid: str, message: tuple[str, ...]) -> None:
             f"-> {status}, {call['row_count']} rows, {call['duration_ms']} ms",
             err=True,
         )
-    click.echo(reply.text)
+    for text in reply.before:
+        click.echo(text)
+    click.echo(reply.text if not reply.silent else "(silent: a person holds this chat)")
+    for item in reply.outgoing:
+        click.echo(item.describe(), err=True)
 
 
 @click.command("inspect")
@@ -127,7 +132,110 @@ def messenger_profile(dry_run: bool) -> None:
     click.echo("Messenger profile set.")
 
 
-COMMANDS = [demo, ask, inspect, messenger_profile]
+@click.group("knowledge")
+def knowledge_group() -> None:
+    """The shop knowledge: facts the assistant answers shoppers from."""
+
+
+@knowledge_group.command("add")
+@with_appcontext
+@click.option("--question", "-q", required=True, help="What shoppers ask.")
+@click.option("--answer", "-a", required=True, help="The shop's answer.")
+def knowledge_add(question: str, answer: str) -> None:
+    """Add an entry."""
+    from desk import knowledge
+
+    try:
+        entry = run_with_database(lambda: knowledge.add(question, answer, added_by="cli"))
+    except knowledge.KnowledgeError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(f"Added #{entry}")
+
+
+@knowledge_group.command("list")
+@with_appcontext
+@click.option("--all", "include_inactive", is_flag=True, help="Include removed entries.")
+@click.option("--limit", default=100, show_default=True)
+def knowledge_list(include_inactive: bool, limit: int) -> None:
+    """List entries, newest first."""
+    from desk import knowledge
+
+    rows = run_with_database(
+        lambda: knowledge.entries(include_inactive=include_inactive, limit=limit)
+    )
+    for row in rows:
+        flag = "" if row["active"] else " (removed)"
+        who = row["added_by_name"] or row["added_by"] or "?"
+        click.echo(f"#{row['id']}{flag} [{row['source']}, {who}] {row['question']}")
+        click.echo(f"    → {row['answer']}")
+    if not rows:
+        click.echo("No entries.")
+
+
+@knowledge_group.command("remove")
+@with_appcontext
+@click.argument("entry", type=str)
+def knowledge_remove(entry: str) -> None:
+    """Remove entry ENTRY (e.g. 12 or #12)."""
+    from desk import knowledge
+
+    digits = entry.strip().lstrip("#")
+    if not digits.isdigit():
+        raise click.BadParameter("give the entry number, e.g. 12 or #12")
+    question = run_with_database(lambda: knowledge.remove(int(digits)))
+    if question is None:
+        raise click.ClickException(f"no active entry #{digits}")
+    click.echo(f"Removed #{digits}: {question}")
+
+
+@knowledge_group.command("import")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def knowledge_import(path: Path) -> None:
+    """Import question/answer pairs from a CSV (header: question,answer) or YAML file."""
+    from desk import knowledge
+
+    try:
+        pairs = knowledge.read_entries(path)
+    except knowledge.KnowledgeError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+    async def work() -> list[int]:
+        return [await knowledge.add(q, a, added_by="cli") for q, a in pairs]
+
+    ids = run_with_database(work)
+    click.echo(f"Imported {len(ids)} entries" + (f": #{ids[0]}–#{ids[-1]}" if ids else ""))
+
+
+@click.command("escalations")
+@with_appcontext
+@click.option(
+    "--status",
+    type=click.Choice(["requested", "answered", "closed", "expired"]),
+    help="Only this status (default: all, newest first).",
+)
+@click.option("--limit", default=50, show_default=True)
+def escalations_command(status: str | None, limit: int) -> None:
+    """Shoppers' questions handed to the staff, with their ages and answers."""
+    from datetime import UTC, datetime
+
+    from desk import escalations
+    from desk.texts import age
+
+    rows = run_with_database(lambda: escalations.recent(status, limit))
+    now = datetime.now(UTC)
+    for esc in rows:
+        waited = age((now - esc.created_at).total_seconds())
+        who = esc.shopper_name or esc.shopper_psid
+        click.echo(f"#{esc.id} {esc.status:<9} {waited:>6} {esc.kind:<8} {who}: {esc.question}")
+        if esc.answer:
+            relay = f", relay {esc.relay_state}" if esc.relay_state else ""
+            click.echo(f"    → {esc.answered_by_name}: {esc.answer}{relay}")
+    if not rows:
+        click.echo("No escalations.")
+
+
+COMMANDS = [demo, ask, inspect, messenger_profile, knowledge_group, escalations_command]
 
 
 def register_cli(app: Flask) -> None:

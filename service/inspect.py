@@ -10,6 +10,7 @@ from database import connection, load_sql
 from tools.roles import resolve_caller
 
 PIPELINE = load_sql("pipeline.sql")
+DESK = load_sql("desk.sql")
 JSON_COLUMNS = ("tool_calls", "fidelity_flags", "highlights", "body", "message")
 
 
@@ -42,6 +43,8 @@ async def sender_report(psid: str, settings: Settings, limit: int = 20) -> dict[
     )
     events = await conn.execute_query_dict(PIPELINE["sender_history"], [psid, limit])
     messages = await conn.execute_query_dict(PIPELINE["sender_outbox"], [psid, limit])
+    escalations = await conn.execute_query_dict(DESK["escalations_of_shopper"], [psid, limit])
+    held = await conn.execute_query_dict(DESK["thread_get"], [psid])
     sessions, turns, events, messages = map(_decoded, (sessions, turns, events, messages))
     conversation: dict[str, Any] = {}
     if sessions:
@@ -62,6 +65,8 @@ async def sender_report(psid: str, settings: Settings, limit: int = 20) -> dict[
                 "turns": turns,
                 "events": events,
                 "outgoing": messages,
+                "escalations": escalations,
+                "held_by_a_person": held[0] if held else None,
             },
             default=str,
         )

@@ -40,3 +40,9 @@ UPDATE session
    SET message = jsonb_set(coalesce(message, '{}'::jsonb), '{messages}',
                            coalesce(message -> 'messages', '[]'::jsonb) || $1::jsonb)
  WHERE id = $2;
+
+-- name: add_highlight
+-- Remember one more fact about the sender in the session's highlights.
+UPDATE users_sessions
+   SET highlights = coalesce(highlights, '[]'::jsonb) || jsonb_build_array($2::text)
+ WHERE session_id = $1;

@@ -22,15 +22,17 @@ UPDATE inbox_events SET state = $2, error = $3 WHERE event_key = $1;
 
 -- name: outbox_parts
 -- The outgoing parts of an event, in order.
-SELECT id, part, recipient_psid, body, state, attempts, message_id, error
+SELECT id, part, recipient_psid, body, state, attempts, message_id, error,
+       messaging_type, tag, purpose, escalation_id
   FROM outbox_messages
  WHERE event_key = $1
  ORDER BY part;
 
 -- name: outbox_add
 -- Record one outgoing part (a second insert of the same part changes nothing).
-INSERT INTO outbox_messages (event_key, part, recipient_psid, body)
-VALUES ($1, $2, $3, $4::jsonb)
+INSERT INTO outbox_messages (event_key, part, recipient_psid, body, messaging_type, tag,
+                             purpose, escalation_id)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
 ON CONFLICT (event_key, part) DO NOTHING;
 
 -- name: outbox_mark
@@ -53,7 +55,8 @@ SELECT event_key, kind, state, attempts, error, received_at
 
 -- name: sender_outbox
 -- The messages sent (or dry-run) to a sender, newest first.
-SELECT event_key, part, state, body, error, message_id, created_at, sent_at
+SELECT event_key, part, purpose, messaging_type, state, body, error, message_id, created_at,
+       sent_at
   FROM outbox_messages
  WHERE recipient_psid = $1
  ORDER BY created_at DESC, part

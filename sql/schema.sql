@@ -190,6 +190,88 @@ CREATE TABLE IF NOT EXISTS outbox_messages (
     UNIQUE (event_key, part)
 );
 
+-- Send API details of each part (what kind of message, to whom about what).
+ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS messaging_type text NOT NULL DEFAULT 'RESPONSE';
+ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS tag text;
+ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS purpose text NOT NULL DEFAULT 'reply';
+ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS escalation_id bigint;
+
+-- ------------------------------------------------------------ ask the shop
+-- Lower-case and strip Vietnamese/Latin accents, exactly as tools.text.fold does in Python.
+CREATE OR REPLACE FUNCTION shop_fold(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT translate(lower(value),
+        'àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ',
+        'aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyydaoueicn')
+$$;
+
+-- What the shop knows that no other table holds: delivery area, opening hours, policies.
+-- The search vector holds the words as written and accent-folded ("giao hàng" and "giao hang").
+CREATE TABLE IF NOT EXISTS shop_knowledge (
+    id            bigserial PRIMARY KEY,             -- shown as #id ("forget #12")
+    question      text NOT NULL,
+    answer        text NOT NULL,
+    employee_id   uuid REFERENCES employees (id) ON DELETE SET NULL,  -- who added it
+    added_by      text,                              -- their PSID, or "cli"
+    source        text NOT NULL DEFAULT 'manual' CHECK (source IN ('staff_answer', 'manual')),
+    escalation_id bigint UNIQUE,                     -- the escalation it was learnt from
+    active        boolean NOT NULL DEFAULT true,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    search_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('simple', question || ' ' || answer || ' ' || shop_fold(question || ' ' || answer))
+    ) STORED
+);
+CREATE INDEX IF NOT EXISTS shop_knowledge_search_idx ON shop_knowledge USING gin (search_vector);
+
+-- A shopper's question or problem handed to the staff: #id in every message about it.
+CREATE TABLE IF NOT EXISTS escalations (
+    id                bigserial PRIMARY KEY,
+    event_key         text NOT NULL UNIQUE,          -- the shopper's message: one escalation each
+    shopper_psid      text NOT NULL,
+    shopper_mid       text,
+    shopper_name      text,
+    question          text NOT NULL,
+    shopper_message   text,
+    kind              text NOT NULL CHECK (kind IN ('question', 'support')),
+    language          text NOT NULL DEFAULT 'en',
+    targets           jsonb NOT NULL DEFAULT '[]'::jsonb,  -- [{psid, name, role}] asked
+    status            text NOT NULL DEFAULT 'requested'
+                      CHECK (status IN ('requested', 'answered', 'closed', 'expired')),
+    answer            text,
+    answered_by_psid  text,
+    answered_by_name  text,
+    answer_event_key  text,                          -- the staff message that answered it
+    save_to_knowledge boolean,
+    knowledge_id      bigint,
+    relay_text        text,                          -- the answer as the shopper gets it
+    relay_state       text,                          -- queued, waiting (outside the window)
+    relay_event_key   text,                          -- the job whose outbox carries the relay
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    answered_at       timestamptz,
+    closed_at         timestamptz
+);
+CREATE INDEX IF NOT EXISTS escalations_status_idx ON escalations (status, created_at);
+CREATE INDEX IF NOT EXISTS escalations_shopper_idx ON escalations (shopper_psid, created_at DESC);
+CREATE INDEX IF NOT EXISTS escalations_relay_idx ON escalations (shopper_psid)
+    WHERE relay_state = 'waiting';
+
+-- Threads a person holds in the Page Inbox (Handover Protocol): the assistant stays silent.
+CREATE TABLE IF NOT EXISTS thread_control (
+    psid          text PRIMARY KEY,
+    escalation_id bigint,
+    passed_by     text,                              -- the staff PSID, or 'shopper'
+    since         timestamptz NOT NULL DEFAULT now()
+);
+
+-- What each staff member was last told about pending escalations (no nagging).
+CREATE TABLE IF NOT EXISTS staff_notices (
+    psid     text PRIMARY KEY,
+    refs     jsonb NOT NULL DEFAULT '[]'::jsonb,
+    told_at  timestamptz NOT NULL DEFAULT now()
+);
+
 -- ------------------------------------------------------------------ indexes
 -- Completed orders by local-date range: covering, so sums come from the index.
 CREATE INDEX IF NOT EXISTS orders_completed_created_idx
@@ -215,6 +297,8 @@ CREATE INDEX IF NOT EXISTS inbox_events_psid_idx ON inbox_events (psid, received
 CREATE INDEX IF NOT EXISTS inbox_events_state_idx ON inbox_events (state) WHERE state <> 'done';
 CREATE INDEX IF NOT EXISTS outbox_messages_recipient_idx
     ON outbox_messages (recipient_psid, created_at);
+CREATE INDEX IF NOT EXISTS outbox_messages_message_id_idx
+    ON outbox_messages (message_id) WHERE message_id IS NOT NULL;
 
 -- ----------------------------------------------------------------- triggers
 CREATE OR REPLACE TRIGGER employees_updated_at BEFORE UPDATE ON employees
@@ -238,6 +322,10 @@ CREATE OR REPLACE TRIGGER users_sessions_updated_at BEFORE UPDATE ON users_sessi
 CREATE OR REPLACE TRIGGER inbox_events_updated_at BEFORE UPDATE ON inbox_events
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 CREATE OR REPLACE TRIGGER outbox_messages_updated_at BEFORE UPDATE ON outbox_messages
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER shop_knowledge_updated_at BEFORE UPDATE ON shop_knowledge
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE OR REPLACE TRIGGER escalations_updated_at BEFORE UPDATE ON escalations
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
 -- Data deletion requests received through Meta's callback (the status page reads them).

@@ -44,6 +44,8 @@ INS = "get_business_insights"
 SEARCH = "search_products"
 DETAILS = "get_product_details"
 MINE = "get_my_orders"
+KNOWLEDGE = "search_shop_knowledge"
+ASK_STAFF = "ask_staff"
 BEST: dict[str, Any] = {"include_sales_data": True, "limit": 5}
 
 
@@ -477,9 +479,45 @@ SHOPPER_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ),
     ("đơn của mình tới đâu rồi", "my_orders", MINE, {}),
     ("show me my last 3 orders", "my_orders", MINE, {"limit": 3}),
-    # questions no tool answers
-    ("mấy giờ shop mở cửa", "unknown", None, {}),
-    ("where are you located?", "unknown", None, {}),
+    # questions about the shop itself: the shop knowledge (then the staff)
+    ("mấy giờ shop mở cửa", "shop_knowledge", KNOWLEDGE, {"query": "mấy giờ shop mở cửa"}),
+    (
+        "where are you located?",
+        "shop_knowledge",
+        KNOWLEDGE,
+        {"query": "where are you located?"},
+    ),
+    (
+        "do you deliver to District 7?",
+        "shop_knowledge",
+        KNOWLEDGE,
+        {"query": "do you deliver to District 7?"},
+    ),
+    (
+        "can i pay by bank transfer?",
+        "shop_knowledge",
+        KNOWLEDGE,
+        {"query": "can i pay by bank transfer?"},
+    ),
+    (
+        "có giao hàng quận 7 không",
+        "shop_knowledge",
+        KNOWLEDGE,
+        {"query": "có giao hàng quận 7 không"},
+    ),
+    # a problem with an order: straight to the staff
+    (
+        "my drink arrived spilled, what now?",
+        "support",
+        ASK_STAFF,
+        {"question": "my drink arrived spilled, what now?", "kind": "support"},
+    ),
+    (
+        "đơn của mình bị đổ hết rồi",
+        "support",
+        ASK_STAFF,
+        {"question": "đơn của mình bị đổ hết rồi", "kind": "support"},
+    ),
     # owner-only questions from a shopper: never an owner tool
     ("what was your revenue last month", "unknown", None, {}),
     ("list all customers' emails", "unknown", None, {}),

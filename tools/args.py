@@ -265,6 +265,64 @@ class MyOrdersArgs(ToolArgs):
     limit: int = Field(5, ge=1, le=20, description="How many recent orders.")
 
 
+# ------------------------------------------------------------------ ask the shop
+
+
+class KnowledgeSearchArgs(ToolArgs):
+    """Arguments of search_shop_knowledge."""
+
+    query: str = Field(
+        min_length=1, max_length=300, description="The question, in the person's own words."
+    )
+
+
+class AskStaffArgs(ToolArgs):
+    """Arguments of ask_staff."""
+
+    question: str = Field(
+        min_length=2,
+        max_length=300,
+        description="What the shop's staff should answer, clearly, in the shopper's words.",
+    )
+    kind: Literal["question", "support"] = Field(
+        "question",
+        description="question: a fact only the shop can answer (delivery, hours, policies); "
+        "support: a problem with an order (damaged, missing, wrong, refund) or the shopper "
+        "wants a person.",
+    )
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class AnswerEscalationArgs(ToolArgs):
+    """Arguments of answer_escalation."""
+
+    reference: int = Field(description='The escalation\'s reference, e.g. 12 or "#12".')
+    answer: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The answer for the shopper, as the staff gave it.",
+    )
+    save_to_knowledge: bool = Field(
+        True, description="Also remember it in the shop knowledge for the next shopper."
+    )
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _reference(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            digits = value.strip().lstrip("#").strip()
+            if not digits.isdigit():
+                raise ValueError("must be a reference like #12")
+            return int(digits)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a reference like #12")
+        return value
+
+
 A = TypeVar("A", bound=ToolArgs)
 
 

@@ -18,11 +18,17 @@ from loguru import logger
 
 from config import Settings
 from database import QueryTimeout, state
+from desk import answers, knowledge, service
+from desk.staff import StaffMember, staff_member
+from desk.turn import Turn
 from tools.args import (
+    AnswerEscalationArgs,
+    AskStaffArgs,
     CustomersArgs,
     EmployeeMetricsArgs,
     InsightsArgs,
     InventoryArgs,
+    KnowledgeSearchArgs,
     MyOrdersArgs,
     OrderSearchArgs,
     ProductDetailsArgs,
@@ -47,10 +53,11 @@ DATE_HINT = " Dates are YYYY-MM-DD in the shop's local time."
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: their page-scoped id and role."""
+    """Who is asking: their page-scoped id and role, and the message being answered."""
 
     psid: str
     role: Role
+    turn: Turn | None = None
 
 
 Handler = Callable[["LLMShopTools", dict[str, Any], Caller], Awaitable[Any]]
@@ -111,8 +118,34 @@ async def _my_orders(tools: LLMShopTools, args: dict[str, Any], caller: Caller) 
     return await tools.catalog.get_my_orders(caller.psid, **args)
 
 
+async def _search_knowledge(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return [entry.as_dict() for entry in await knowledge.search(args["query"])]
+
+
+def _turn(caller: Caller) -> Turn:
+    if caller.turn is None:
+        raise ToolArgumentError("turn", "this tool needs a conversation turn")
+    return caller.turn
+
+
+async def _ask_staff(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return await service.ask_staff(_turn(caller), args["question"], args.get("kind", "question"))
+
+
+async def _answer_escalation(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    turn = _turn(caller)
+    staff = await staff_member(caller.psid, tools.settings) or StaffMember(
+        caller.psid, None, "owner", employee=False
+    )
+    result = await answers.answer(
+        turn, staff, args["reference"], args["answer"], args.get("save_to_knowledge", True)
+    )
+    return result.as_dict()
+
+
 BOTH = frozenset({OWNER, SHOPPER})
 STAFF = frozenset({OWNER})
+SHOPPERS = frozenset({SHOPPER})
 
 TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
@@ -211,6 +244,33 @@ TOOLS: dict[str, ToolSpec] = {
             "automatically; never ask for an id). For 'where is my order'.",
             _my_orders,
         ),
+        ToolSpec(
+            "search_shop_knowledge",
+            KnowledgeSearchArgs,
+            BOTH,
+            "What the shop has answered before: delivery areas, opening hours, payment, "
+            "pickup, policies. Look here before saying you do not know; answer only from the "
+            "entries returned (each says how many of the query's words it matched).",
+            _search_knowledge,
+        ),
+        ToolSpec(
+            "ask_staff",
+            AskStaffArgs,
+            SHOPPERS,
+            "Ask the shop's staff on the shopper's behalf when the shop knowledge and the "
+            "catalog do not answer, when there is a problem with an order, or when the shopper "
+            "asks for a person. Returns a reference (#12); tell the shopper honestly that the "
+            "team has been asked and the answer will come here.",
+            _ask_staff,
+        ),
+        ToolSpec(
+            "answer_escalation",
+            AnswerEscalationArgs,
+            STAFF,
+            "Answer a shopper's pending question by its reference (#12): the answer is sent to "
+            "the shopper and, unless save_to_knowledge is false, remembered for the next one.",
+            _answer_escalation,
+        ),
     )
 }
 
@@ -262,7 +322,8 @@ class LLMShopTools:
             return _error(name, f"unknown tool {name!r}; available: {self.tool_names(caller.role)}")
         if caller.role not in spec.roles:
             logger.warning("Refused {} for a {} (psid {})", name, caller.role, caller.psid)
-            return _error(name, "not allowed: this tool is for shop staff only")
+            who = "shop staff" if OWNER in spec.roles else "shoppers"
+            return _error(name, f"not allowed: this tool is for {who} only")
         try:
             values = _decode_arguments(arguments)
             args = validate_args(spec.args_model, values)

@@ -6,11 +6,13 @@ from typing import Any
 
 from assistant.offline.analysis import Analysis
 from assistant.offline.intent import (
+    ASK_STAFF,
     CUSTOMERS,
     DETAILS,
     EMPLOYEES,
     INSIGHTS,
     INVENTORY,
+    KNOWLEDGE,
     MY_ORDERS,
     ORDER_SEARCH,
     PRODUCTS,
@@ -192,6 +194,8 @@ def _pictures(a: Analysis) -> Built:
 
 def owner_call(intent: str, a: Analysis) -> Built:
     """The tool call of an owner's intent."""
+    if intent == "shop_knowledge":
+        return intent, KNOWLEDGE, {"query": a.original.strip()[:300]}
     if intent in ("revenue", "sales_summary"):
         return _money(a)
     if intent == "best_sellers":
@@ -219,6 +223,10 @@ def owner_call(intent: str, a: Analysis) -> Built:
 
 def shopper_call(intent: str, a: Analysis, refused: bool = False) -> Built:
     """The tool call of a shopper's intent (or small talk)."""
+    if intent == "shop_knowledge":
+        return intent, KNOWLEDGE, {"query": a.original.strip()[:300]}
+    if intent == "support":
+        return intent, ASK_STAFF, {"question": a.original.strip()[:300], "kind": "support"}
     if intent == "shop_product_search":
         if refused:
             return (

@@ -16,16 +16,20 @@ INSIGHTS = "get_business_insights"
 SEARCH = "search_products"
 DETAILS = "get_product_details"
 MY_ORDERS = "get_my_orders"
+KNOWLEDGE = "search_shop_knowledge"
+ASK_STAFF = "ask_staff"
+ANSWER = "answer_escalation"
 
 OWNER_TOOLS = frozenset(
-    {REVENUE, SUMMARY, PRODUCTS, CUSTOMERS, INVENTORY, EMPLOYEES, ORDER_SEARCH, INSIGHTS}
+    {REVENUE, SUMMARY, PRODUCTS, CUSTOMERS, INVENTORY, EMPLOYEES, ORDER_SEARCH, INSIGHTS, ANSWER}
 )
-SHOPPER_TOOLS = frozenset({SEARCH, DETAILS, MY_ORDERS})
+BOTH_TOOLS = frozenset({SEARCH, DETAILS, MY_ORDERS, KNOWLEDGE})
+SHOPPER_TOOLS = BOTH_TOOLS | {ASK_STAFF}
 
 
 def allowed_tools(role: str) -> frozenset[str]:
-    """The tools `role` may be given ("owner" gets all, anyone else only shopper tools)."""
-    return OWNER_TOOLS | SHOPPER_TOOLS if role == "owner" else SHOPPER_TOOLS
+    """The tools `role` may be given (owners: theirs and the shared ones; shoppers: theirs)."""
+    return OWNER_TOOLS | BOTH_TOOLS if role == "owner" else SHOPPER_TOOLS
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,6 @@ class ParsedIntent:
     tool: str | None
     arguments: dict[str, Any]
     language: str
+    # Looking for a product ("do you have…", a price, a product word): when the catalog has
+    # none, "we don't have it" is the answer, not a question for the staff.
+    asks_for_product: bool = False

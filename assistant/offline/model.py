@@ -24,10 +24,12 @@ from litellm.types.utils import (
     Usage,
 )
 
+from assistant.offline.intent import ASK_STAFF, KNOWLEDGE, SEARCH
 from assistant.offline.parser import ParsedIntent, Vocabulary, parse
 from assistant.offline.vocabulary import load_vocabulary
-from assistant.offline.writer import text, write_reply
+from assistant.offline.writer import good_entry, text, write_reply
 from assistant.prompts import CORRECTION_LEAD
+from tools.formatting import parse_result
 
 _TODAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _SHOP = re.compile(r"assistant of (.+?)\.\n")
@@ -76,6 +78,57 @@ def _turn_tool_results(messages: list[dict[str, Any]]) -> list[str]:
     return results
 
 
+def _since_question(messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], list[Any]]]:
+    """The (tool, totals, rows) of every tool result since the question, in order."""
+    results: list[tuple[str, dict[str, Any], list[Any]]] = []
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            break
+        if message.get("role") == "tool":
+            name, head, sections = parse_result(str(message.get("content") or ""))
+            results.insert(0, (name, head, sections.get("rows", [])))
+    return results
+
+
+def _next_step(
+    done: list[tuple[str, dict[str, Any], list[Any]]],
+    question: str,
+    offered: set[str],
+    intent: ParsedIntent,
+) -> dict[str, Any] | None:
+    """When a shopper's question is not answered yet, the next tool.
+
+    A catalog search that found nothing tries the shop knowledge; knowledge without a good
+    entry asks the staff — unless the shopper was looking for a product the shop simply
+    does not have ("do you sell durian cake?").
+    """
+    if not done or not question.strip():
+        return None
+    name, _, rows = done[-1]
+    tried = {tool for tool, _, _ in done}
+    ask = {"tool": ASK_STAFF, "arguments": {"question": question.strip()[:300], "kind": "question"}}
+    if name == SEARCH and not rows:
+        if KNOWLEDGE in offered and KNOWLEDGE not in tried:
+            return {"tool": KNOWLEDGE, "arguments": {"query": question.strip()[:300]}}
+        if KNOWLEDGE in tried and not intent.asks_for_product and ASK_STAFF in offered:
+            return ask
+        return None
+    if name != KNOWLEDGE or any(good_entry(row) for row in rows):
+        return None
+    if ASK_STAFF in offered and not (SEARCH in tried and intent.asks_for_product):
+        return ask
+    return None
+
+
+def _replied(messages: list[dict[str, Any]], trailing: list[str]) -> list[str]:
+    """The results to write from: the trailing ones, or — when the shop knowledge had nothing
+    after a catalog search that found nothing — the catalog's "nothing found"."""
+    done = _since_question(messages)
+    if len(done) >= 2 and done[-1][0] == KNOWLEDGE and not any(good_entry(r) for r in done[-1][2]):
+        return [str(m.get("content") or "") for m in messages if m.get("role") == "tool"][-2:-1]
+    return trailing
+
+
 def _get(message: Any, key: str) -> Any:
     return message.get(key) if isinstance(message, dict) else getattr(message, key, None)
 
@@ -113,7 +166,10 @@ class OfflineLLM(CustomLLM):
             current = users[-2] if len(users) > 1 else ""
             intent = parse(current, today=today, role=role, vocabulary=vocabulary)
         if results:
-            return {"content": write_reply(results, intent.language)}
+            chained = _next_step(_since_question(messages), current, offered, intent)
+            if chained is not None:
+                return chained
+            return {"content": write_reply(_replied(messages, results), intent.language)}
         if intent.tool and intent.tool in offered:
             return {"tool": intent.tool, "arguments": intent.arguments}
         return {"content": self._small_talk(intent, role, _shop(messages))}

@@ -44,4 +44,5 @@ def parse(
     name, tool, arguments = built
     if tool is not None and tool not in allowed_tools(role):
         name, tool, arguments = "unknown", None, {}
-    return ParsedIntent(name, tool, arguments, language)
+    product = bool(a.subject or a.g("shop_ask") or a.g("price") or a.g("product_noun"))
+    return ParsedIntent(name, tool, arguments, language, asks_for_product=product)

@@ -9,6 +9,7 @@ from assistant.offline.text import content_tokens, employee_name, order_search_t
 
 WEAK = 1.0
 OWNER_ORDER = (
+    "shop_knowledge",
     "employee_performance",
     "top_customers",
     "best_sellers",
@@ -47,6 +48,9 @@ TOPIC_GROUPS = (
     "shop_ask",
     "help",
     "my",
+    "shop_info",
+    "shop_question",
+    "support_problem",
 )
 
 
@@ -118,7 +122,20 @@ def _my_orders(a: Analysis, owner: bool) -> float:
     return score
 
 
+def _shop_knowledge(a: Analysis, owner: bool = False) -> float:
+    """A question about the shop itself (delivery, hours, payment, policies), not a product.
+
+    For staff, a period or payment method means the business's figures instead
+    ("paid by MoMo last month")."""
+    if a.subject or a.g("my_order") or (a.g("my") and a.g("order_noun")) or a.g("money") >= 3:
+        return 0.0
+    if owner and (a.period is not None or a.payment):
+        return 0.0
+    return a.g("shop_info") + a.g("shop_question")
+
+
 OWNER_SCORES: dict[str, Callable[[Analysis], float]] = {
+    "shop_knowledge": lambda a: _shop_knowledge(a, owner=True),
     "employee_performance": _employee,
     "top_customers": _top_customers,
     "best_sellers": _best_sellers,
@@ -167,8 +184,11 @@ def shopper_intent(a: Analysis) -> tuple[str, float]:
     """The shopper's intent and its score (owner-only questions become unknown)."""
     if refused(a):
         return ("shop_product_search", 1.0) if a.subject else ("unknown", 0.0)
-    if a.g("shop_info") and not a.subject:
-        return _small_talk(a), 0.0
+    if a.g("support_problem") >= 3:
+        return "support", a.g("support_problem")
+    knowledge = _shop_knowledge(a)
+    if knowledge >= 3:
+        return "shop_knowledge", knowledge
     search = a.g("shop_ask") + a.g("price") + a.g("product_noun") + 1.5 * a.subject
     search += bool(content_tokens(a)) + a.amounts.money + a.g("in_stock") + a.g("bestseller")
     scores = {

@@ -30,6 +30,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_product": 'I couldn\'t find "{name}" on our menu.',
         "no_orders": "I can't find any orders for you yet.",
         "failed": "Sorry, I couldn't look that up right now.",
+        "no_knowledge": "Nothing in the shop knowledge about that yet — add it with "
+        "“remember: question = answer”.",
+        "asked": "I've asked our team about that ({ref}) — their answer will come to you right "
+        "here.",
+        "asked_support": "I'm sorry about that! I've passed it to our team ({ref}) — they'll "
+        "reply to you right here.",
+        "asked_nobody": "I've noted your question ({ref}); the shop will follow up here as soon "
+        "as someone is available.",
+        "answered": "{ref} answered: {what}.",
+        "answer_sent": "sent to the shopper",
+        "answer_waits": "it goes to the shopper when they write again (outside the 24 h window)",
+        "answer_already": "{ref} was already answered by {who}",
+        "answer_unknown": "there is no question {ref}",
     },
     "vi": {
         "greeting": "Xin chào! 👋 Mình là trợ lý của {shop}.",
@@ -50,6 +63,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_product": 'Mình không tìm thấy "{name}" trong menu.',
         "no_orders": "Mình chưa thấy đơn hàng nào của bạn.",
         "failed": "Xin lỗi, mình chưa tra cứu được lúc này.",
+        "no_knowledge": "Chưa có thông tin này — thêm bằng “remember: câu hỏi = câu trả lời”.",
+        "asked": "Mình đã hỏi nhân viên cửa hàng ({ref}) — câu trả lời sẽ được gửi cho bạn "
+        "ngay tại đây.",
+        "asked_support": "Mình rất tiếc về sự cố này! Mình đã chuyển cho nhân viên ({ref}) — "
+        "họ sẽ trả lời bạn ngay tại đây.",
+        "asked_nobody": "Mình đã ghi nhận câu hỏi của bạn ({ref}); cửa hàng sẽ trả lời bạn tại "
+        "đây sớm nhất.",
+        "answered": "{ref}: {what}.",
+        "answer_sent": "đã gửi cho khách",
+        "answer_waits": "sẽ gửi khi khách nhắn lại (quá 24 giờ)",
+        "answer_already": "{ref} đã được {who} trả lời",
+        "answer_unknown": "không có câu hỏi {ref}",
     },
 }
 
@@ -232,7 +257,45 @@ def _my_orders(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> li
     return lines
 
 
+KNOWLEDGE_ENOUGH = 0.5  # share of the question's words an entry must match to answer it
+
+
+def good_entry(row: dict[str, Any]) -> bool:
+    """Whether a knowledge entry answers the question (a containment match always does)."""
+    words = row.get("query_words") or 0
+    return not words or (row.get("matched_words") or 0) / words >= KNOWLEDGE_ENOUGH
+
+
+def _knowledge(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    answers = list(
+        dict.fromkeys(str(r.get("answer")) for r in sections.get("rows", []) if good_entry(r))
+    )
+    return answers[:2] or [text(lang, "no_knowledge")]
+
+
+def _asked(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    ref = head.get("reference", "")
+    if not head.get("staff_asked"):
+        return [text(lang, "asked_nobody", ref=ref)]
+    key = "asked_support" if head.get("kind") == "support" else "asked"
+    return [text(lang, key, ref=ref)]
+
+
+def _answered(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    ref, outcome = head.get("reference", ""), head.get("outcome")
+    if outcome == "answered":
+        what = text(lang, "answer_waits" if head.get("waits_for_shopper") else "answer_sent")
+    elif outcome == "already":
+        what = text(lang, "answer_already", ref=ref, who=head.get("answered_by") or "?")
+    else:
+        what = text(lang, "answer_unknown", ref=ref)
+    return [text(lang, "answered", ref=ref, what=what)]
+
+
 WRITERS: dict[str, Callable[[dict[str, Any], dict[str, Rows], str], list[str]]] = {
+    "search_shop_knowledge": _knowledge,
+    "ask_staff": _asked,
+    "answer_escalation": _answered,
     "get_sales_summary_by_period": _summary,
     "get_revenue_by_filters": _revenue,
     "find_products_by_criteria": _products,

@@ -1,0 +1,95 @@
+"""Handing a shopper's chat to a person in the Page Inbox (Handover Protocol), and back.
+
+While a person holds the thread, the assistant stays silent for that shopper. When the
+thread comes back (Meta's pass_thread_control to our app, or a staff member's `release`,
+or HANDOVER_TIMEOUT_HOURS later), the assistant resumes and remembers what was said.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from loguru import logger
+
+from assistant import memory
+from database import connection, load_sql
+from desk.turn import Outgoing
+from tools.periods import local_today
+
+SQL = load_sql("desk.sql")
+NOTE_CHARS = 160
+
+
+async def holder(psid: str, now: datetime, timeout_hours: float) -> dict[str, Any] | None:
+    """The hold on `psid`'s thread, if a person has it (an old hold times out and ends)."""
+    rows = await connection().execute_query_dict(SQL["thread_get"], [psid])
+    if not rows:
+        return None
+    hold = rows[0]
+    if now - hold["since"] >= timedelta(hours=timeout_hours):
+        logger.info(
+            "Thread of {} held since {}: timed out, the assistant resumes", psid, hold["since"]
+        )
+        await connection().execute_query(SQL["thread_release"], [psid])
+        return None
+    return hold
+
+
+async def hold(psid: str, escalation_id: int | None, passed_by: str, now: datetime) -> None:
+    """Record that a person takes the thread."""
+    await connection().execute_query(SQL["thread_hold"], [psid, escalation_id, passed_by, now])
+
+
+def pass_action(psid: str, target_app_id: str, escalation_id: int | None) -> Outgoing:
+    """The Send-side action passing the thread to the Page Inbox (or another app)."""
+    metadata = f"escalation #{escalation_id}" if escalation_id else "handover"
+    return Outgoing(
+        psid,
+        purpose="handover",
+        escalation_id=escalation_id,
+        action={"pass_thread_control": {"target_app_id": target_app_id, "metadata": metadata}},
+    )
+
+
+def take_action(psid: str, escalation_id: int | None) -> Outgoing:
+    """Take the thread back from the Page Inbox."""
+    return Outgoing(
+        psid,
+        purpose="release",
+        escalation_id=escalation_id,
+        action={"take_thread_control": {"metadata": "assistant resumes"}},
+    )
+
+
+async def release(psid: str, settings: Any, now: datetime) -> str | None:
+    """End the hold on `psid`'s thread; remember what was said meanwhile. The note, if any."""
+    rows = await connection().execute_query_dict(SQL["thread_release"], [psid])
+    if not rows:
+        return None
+    since = rows[0]["since"]
+    events = await connection().execute_query_dict(SQL["events_during_hold"], [psid, since])
+    note = hold_note(events, rows[0]["escalation_id"])
+    await memory.add_highlight(psid, local_today(settings.tz, now), note)
+    logger.info("The assistant resumes the chat with {}", psid)
+    return note
+
+
+def hold_note(events: list[dict[str, Any]], escalation_id: int | None) -> str:
+    """One line for the assistant's memory: what the shopper and the person said."""
+    said: list[str] = []
+    for event in events:
+        payload = event["payload"]
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        message = payload.get("message") if isinstance(payload, dict) else None
+        text = message.get("text") if isinstance(message, dict) else None
+        if not text:
+            continue
+        who = "team" if event["kind"] == "echo" else "shopper"
+        said.append(f'{who}: "{str(text)[:NOTE_CHARS]}"')
+    ref = f" (#{escalation_id})" if escalation_id else ""
+    if not said:
+        return f"a team member handled this chat in the Page Inbox{ref}"
+    return f"a team member handled this chat in the Page Inbox{ref}; " + "; ".join(said[-6:])

@@ -1,0 +1,168 @@
+"""The shop's knowledge: facts no other table holds (delivery area, opening hours, policies).
+
+Searched with PostgreSQL full text (`simple` configuration, so English and Vietnamese
+both work, over the words as written and accent-folded), with a case- and
+accent-insensitive containment fallback for very short entries or queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from database import connection, load_sql
+from tools.text import STOP_WORDS, fold
+
+SQL = load_sql("desk.sql")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Extra words that say nothing about *which* fact is asked for.
+QUESTION_WORDS = frozenset(
+    """when where who whom whose why will shall should may might must am be been being was were
+    did doing done there their they them then than also just about tell know let us your
+    ve khi dau nao sao the thi lam gi vay khong nhi a ah oi""".split()
+)
+MAX_QUESTION = 500
+MAX_ANSWER = 2000
+
+
+class KnowledgeError(ValueError):
+    """Bad input for a knowledge entry (names the field)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One knowledge entry as search returns it."""
+
+    id: int
+    question: str
+    answer: str
+    source: str
+    matched_words: int = 0
+    query_words: int = 0
+
+    @property
+    def coverage(self) -> float:
+        """The share of the query's words this entry matched (1.0 for a containment match)."""
+        return self.matched_words / self.query_words if self.query_words else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """For a tool result."""
+        return {
+            "entry": f"#{self.id}",
+            "question": self.question,
+            "answer": self.answer,
+            "matched_words": self.matched_words,
+            "query_words": self.query_words,
+        }
+
+
+def search_words(query: str) -> list[str]:
+    """The query's meaningful words, as written (lower-case) and accent-folded, in order."""
+    words: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        folded = fold(word)
+        if (
+            folded in STOP_WORDS
+            or folded in QUESTION_WORDS
+            or (len(word) < 2 and not word.isdigit())
+        ):
+            continue
+        words.append(folded)
+    return list(dict.fromkeys(words))
+
+
+async def search(query: str, limit: int = 3) -> list[Entry]:
+    """The best few active entries for `query`, best first."""
+    query = query.strip()
+    if not query:
+        return []
+    words = search_words(query)
+    entries: list[Entry] = []
+    if words:
+        rows = await connection().execute_query_dict(
+            SQL["knowledge_search"], [" or ".join(words), words, limit]
+        )
+        entries = [
+            Entry(
+                row["id"],
+                row["question"],
+                row["answer"],
+                row["source"],
+                row["matched_words"],
+                len(words),
+            )
+            for row in rows
+        ]
+    if entries:
+        return entries
+    rows = await connection().execute_query_dict(SQL["knowledge_contains"], [query[:200], limit])
+    return [Entry(row["id"], row["question"], row["answer"], row["source"]) for row in rows]
+
+
+def _checked(question: str, answer: str) -> tuple[str, str]:
+    question, answer = (question or "").strip(), (answer or "").strip()
+    if not question:
+        raise KnowledgeError("question: must not be empty")
+    if not answer:
+        raise KnowledgeError("answer: must not be empty")
+    if len(question) > MAX_QUESTION:
+        raise KnowledgeError(f"question: at most {MAX_QUESTION} characters")
+    if len(answer) > MAX_ANSWER:
+        raise KnowledgeError(f"answer: at most {MAX_ANSWER} characters")
+    return question, answer
+
+
+async def add(
+    question: str,
+    answer: str,
+    *,
+    added_by: str | None = None,
+    source: str = "manual",
+    escalation_id: int | None = None,
+) -> int:
+    """Add an entry and return its id (an escalation's answer is added only once)."""
+    question, answer = _checked(question, answer)
+    rows = await connection().execute_query_dict(
+        SQL["knowledge_add"], [question, answer, added_by, source, escalation_id]
+    )
+    return int(rows[0]["id"])
+
+
+async def entries(*, include_inactive: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    """Entries, newest first."""
+    return await connection().execute_query_dict(SQL["knowledge_list"], [include_inactive, limit])
+
+
+async def remove(entry_id: int) -> str | None:
+    """Deactivate an entry; its question, or None when there is no such active entry."""
+    rows = await connection().execute_query_dict(SQL["knowledge_remove"], [entry_id])
+    return str(rows[0]["question"]) if rows else None
+
+
+def read_entries(path: Path) -> list[tuple[str, str]]:
+    """(question, answer) pairs from a CSV file (header question,answer) or a YAML list."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        data = yaml.safe_load(text) or []
+        if not isinstance(data, list):
+            raise KnowledgeError(f"{path.name}: expected a list of {{question, answer}}")
+        items = data
+    elif path.suffix.lower() == ".csv":
+        items = list(csv.DictReader(io.StringIO(text)))
+    else:
+        raise KnowledgeError(f"{path.name}: use a .csv or .yaml file")
+    pairs = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise KnowledgeError(f"{path.name}: entry {number} is not a question/answer mapping")
+        try:
+            pairs.append(_checked(str(item.get("question") or ""), str(item.get("answer") or "")))
+        except KnowledgeError as exc:
+            raise KnowledgeError(f"{path.name}: entry {number}: {exc}") from None
+    return pairs
