@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from litellm import token_counter
 from uuid_extensions import uuid7
 
 from database import connection, load_sql
@@ -159,6 +158,8 @@ def trim_history(
     Whole turns are dropped oldest first, so a tool result is never sent without
     the assistant message that called it.
     """
+    from litellm import token_counter  # LiteLLM takes seconds to import: only when trimming
+
     turns = [[for_model(m) for m in turn] for turn in split_turns(messages)]
     turns = [turn for turn in turns if turn and turn[0].get("role") == "user"]
     kept: list[list[dict[str, Any]]] = []

@@ -116,9 +116,9 @@ async def get(ref: int) -> Escalation | None:
     return await _one("escalation_get", [ref])
 
 
-async def answered_by_event(event_key: str) -> list[Escalation]:
-    """Escalations answered (or closed) by this staff message."""
-    return await _many("escalations_answered_by_event", [event_key])
+async def of_event(event_key: str) -> list[Escalation]:
+    """Escalations this message raised, or answered (or closed)."""
+    return await _many("escalations_of_event", [event_key])
 
 
 async def answer(
@@ -171,9 +171,3 @@ async def by_notification(message_id: str) -> int | None:
     """The escalation whose notification has this Messenger message id."""
     rows = await connection().execute_query_dict(SQL["escalation_by_notification"], [message_id])
     return int(rows[0]["escalation_id"]) if rows else None
-
-
-async def undelivered_to(psid: str) -> set[int]:
-    """Escalations whose notification to this staff member could not be delivered."""
-    rows = await connection().execute_query_dict(SQL["undelivered_notifications"], [psid])
-    return {int(row["escalation_id"]) for row in rows}

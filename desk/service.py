@@ -92,17 +92,17 @@ async def turn_outgoing(turn: Turn) -> list[Outgoing]:
     """What this message makes the desk send to others: staff notifications for the
     escalation it raised, the relay and closure notes for those it answered, handovers."""
     out: list[Outgoing] = []
-    raised = await escalations.by_event(turn.event_key)
-    if raised is not None:
-        hold = await handover.holder(turn.psid, turn.now, turn.settings.HANDOVER_TIMEOUT_HOURS)
-        human = hold is not None and hold.get("escalation_id") == raised.id
-        if human:
-            out.append(
-                handover.pass_action(turn.psid, turn.settings.HANDOVER_TARGET_APP_ID, raised.id)
-            )
-        out += _notifications(raised, human)
-    for esc in await escalations.answered_by_event(turn.event_key):
-        out += answers.outgoing_after(esc, turn)
+    for esc in await escalations.of_event(turn.event_key):
+        if esc.event_key == turn.event_key:  # raised by this message
+            hold = await handover.holder(turn.psid, turn.now, turn.settings.HANDOVER_TIMEOUT_HOURS)
+            human = hold is not None and hold.get("escalation_id") == esc.id
+            if human:
+                out.append(
+                    handover.pass_action(turn.psid, turn.settings.HANDOVER_TARGET_APP_ID, esc.id)
+                )
+            out += _notifications(esc, human)
+        if esc.answer_event_key == turn.event_key:  # answered or closed by this message
+            out += answers.outgoing_after(esc, turn)
     return out
 
 
@@ -223,7 +223,8 @@ def _pending_list(title: str, mine: list[Escalation], now: datetime) -> str:
 
 async def staff_notice(turn: Turn) -> str | None:
     """Told first when a staff member writes while escalations wait: when one is new to them
-    (or its notification never reached them), or STAFF_NOTICE_MINUTES after the last notice."""
+    (whether or not its notification reached them: Messenger refuses messages outside the
+    24-hour window), and again STAFF_NOTICE_MINUTES after the last notice."""
     staff = await staff_member(turn.psid, turn.settings)
     if staff is None:
         return None
@@ -235,12 +236,11 @@ async def staff_notice(turn: Turn) -> str | None:
     raw = rows[0]["refs"] if rows else "[]"
     told = set(json.loads(raw) if isinstance(raw, str) else raw)
     told_at: datetime | None = rows[0]["told_at"] if rows else None
-    undelivered = await escalations.undelivered_to(staff.psid)
     new = set(refs) - told
     stale = told_at is None or turn.now - told_at >= timedelta(
         minutes=turn.settings.STAFF_NOTICE_MINUTES
     )
-    if not new and not stale and not (undelivered & set(refs)):
+    if not new and not stale:
         return None
     await connection().execute_query(
         SQL["staff_notice_set"], [staff.psid, json.dumps(refs), turn.now]

@@ -20,13 +20,16 @@ SELECT k.id, k.question, k.answer, k.source,
  LIMIT $3;
 
 -- name: knowledge_contains
--- Fallback for very short entries or queries: case- and accent-insensitive containment.
+-- Fallback for very short entries or queries: containment ignoring case, accents, spaces
+-- and punctuation ("wifi" finds "Wi-Fi"); a short entry found inside the query counts too.
 SELECT k.id, k.question, k.answer, k.source
   FROM shop_knowledge k
  WHERE k.active
-   AND (strpos(shop_fold(k.question), shop_fold($1)) > 0
-        OR strpos(shop_fold(k.answer), shop_fold($1)) > 0
-        OR (length(k.question) <= 24 AND strpos(shop_fold($1), shop_fold(k.question)) > 0))
+   AND length(shop_squash($1)) >= 3
+   AND (strpos(shop_squash(k.question), shop_squash($1)) > 0
+        OR strpos(shop_squash(k.answer), shop_squash($1)) > 0
+        OR (length(k.question) <= 24 AND length(shop_squash(k.question)) >= 3
+            AND strpos(shop_squash($1), shop_squash(k.question)) > 0))
  ORDER BY length(k.question), k.id DESC
  LIMIT $2;
 
@@ -84,9 +87,10 @@ SELECT * FROM escalations WHERE event_key = $1;
 -- One escalation by reference.
 SELECT * FROM escalations WHERE id = $1;
 
--- name: escalations_answered_by_event
--- Escalations answered by a staff message (to rebuild its relay after a retry).
-SELECT * FROM escalations WHERE answer_event_key = $1 ORDER BY id;
+-- name: escalations_of_event
+-- Escalations a message raised (a shopper's) or answered/closed (a staff member's), so a
+-- retried job rebuilds the same notifications and relays.
+SELECT * FROM escalations WHERE event_key = $1 OR answer_event_key = $1 ORDER BY id;
 
 -- name: escalation_answer
 -- The first answer wins: only a requested (or expired) escalation takes it.
@@ -153,11 +157,6 @@ RETURNING id;
 SELECT escalation_id FROM outbox_messages
  WHERE message_id = $1 AND escalation_id IS NOT NULL
  LIMIT 1;
-
--- name: undelivered_notifications
--- Escalations whose notification to a staff member could not be delivered.
-SELECT DISTINCT escalation_id FROM outbox_messages
- WHERE recipient_psid = $1 AND purpose = 'notify' AND state IN ('failed', 'ambiguous');
 
 -- name: staff_notice_get
 -- What a staff member was last told about pending escalations.

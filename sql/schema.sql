@@ -205,6 +205,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         'aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyydaoueicn')
 $$;
 
+-- Folded, with everything but letters and digits removed: "Wi-Fi" = "wifi".
+CREATE OR REPLACE FUNCTION shop_squash(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT regexp_replace(shop_fold(value), '[^[:alnum:]]+', '', 'g')
+$$;
+
 -- What the shop knows that no other table holds: delivery area, opening hours, policies.
 -- The search vector holds the words as written and accent-folded ("giao hàng" and "giao hang").
 CREATE TABLE IF NOT EXISTS shop_knowledge (

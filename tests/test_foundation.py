@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, Settings
 from database.bootstrap import demo_data_wanted
 from tests.conftest import make_settings
 
@@ -141,6 +141,27 @@ def test_bad_configuration_fails_with_one_line_naming_the_variable(
     lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert variable in lines[0] and "Traceback" not in result.stderr
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    documented = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    missing = [name for name in Settings.model_fields if f"{name}=" not in documented]
+    assert missing == []
+
+
+def test_the_app_module_does_not_import_litellm() -> None:
+    """LiteLLM takes seconds to import: the web app, its CLI and a configuration error do not
+    wait for it (the model path imports it on first use)."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, main; print('litellm' in sys.modules)"],
+        cwd=PROJECT_ROOT,
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_secret_values_are_not_echoed_in_configuration_errors() -> None:
