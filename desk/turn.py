@@ -54,9 +54,10 @@ class Outgoing:
 
     def describe(self) -> str:
         """One line for logs and `flask ask`."""
-        what = self.text or (self.action or {})
+        if self.action is not None:
+            return f"[{self.purpose} → {self.recipient}] {self.action}"
         tag = f" {self.tag}" if self.tag else ""
-        return f"[{self.purpose} → {self.recipient} {self.messaging_type}{tag}] {what}"
+        return f"[{self.purpose} → {self.recipient} {self.messaging_type}{tag}] {self.text}"
 
 
 @dataclass

@@ -141,7 +141,7 @@ async def _reply_parts(
     finally:
         await indicators
     for item in reply.outgoing:
-        logger.info("Also sending {}", item.describe())
+        logger.debug("Also sending {}", item.describe())
     return reply_parts(reply, psid)
 
 
