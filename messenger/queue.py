@@ -23,7 +23,7 @@ from procrastinate import (
     RetryStrategy,
     SyncPsycopgConnector,
 )
-from procrastinate.exceptions import ConnectorException
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.schema import SchemaManager
 
 from config import Settings
@@ -34,6 +34,7 @@ from messenger.pipeline import PipelineContext, housekeeping, process_event
 HANDLE_EVENT = "handle_event"
 RETRY_STALLED = "retry_stalled_jobs"
 HOUSEKEEPING = "escalation_housekeeping"
+REFRESH_EMBEDDINGS = "refresh_embeddings"
 # Every 10 minutes: expire old escalations; the daily reminder goes in its hour.
 HOUSEKEEPING_CRON = "*/10 * * * *"
 SCHEMA_LOCK_KEY = 7_215_530_010
@@ -82,6 +83,14 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
         await manager.retry_job(job)
 
 
+async def refresh_embeddings(context: JobContext, timestamp: int | None = None) -> None:
+    """Embed products and knowledge entries whose vector is missing or stale (one at a time
+    across processes: the job is locked)."""
+    from search.index import refresh
+
+    await refresh(context.additional_context["pipeline"].settings)
+
+
 async def escalation_housekeeping(context: JobContext, timestamp: int) -> None:
     """Expire unanswered escalations; send the staff's daily reminder (once a day)."""
     await housekeeping(context.additional_context["pipeline"])
@@ -91,7 +100,9 @@ def _conninfo(url: str) -> str:
     return libpq_url(url)
 
 
-def build_app(url: str, *, sync: bool = False, max_size: int = 10) -> App:
+def build_app(
+    url: str, *, sync: bool = False, max_size: int = 10, refresh_minutes: int = 10
+) -> App:
     """A procrastinate app on `url`: the worker's (async, with our tasks) or a sync one.
 
     The sync app only defers by task name from request threads. Tasks are registered on
@@ -116,6 +127,13 @@ def build_app(url: str, *, sync: bool = False, max_size: int = 10) -> App:
         escalation_housekeeping
     )
     app.periodic(cron=HOUSEKEEPING_CRON, periodic_id=HOUSEKEEPING)(chores)
+    embed = app.task(
+        name=REFRESH_EMBEDDINGS,
+        pass_context=True,
+        queueing_lock=REFRESH_EMBEDDINGS,
+        lock=REFRESH_EMBEDDINGS,
+    )(refresh_embeddings)
+    app.periodic(cron=f"*/{refresh_minutes} * * * *", periodic_id=REFRESH_EMBEDDINGS)(embed)
     return app
 
 
@@ -140,7 +158,9 @@ class QueueWorker:
         self.settings = settings
         self.url = url
         self._pool_size = max(4, settings.DB_POOL_MAX)
-        self.app = build_app(url, max_size=self._pool_size)
+        self.app = build_app(
+            url, max_size=self._pool_size, refresh_minutes=settings.EMBEDDING_REFRESH_MINUTES
+        )
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -148,10 +168,24 @@ class QueueWorker:
         """Open the queue and start working."""
         await ensure_schema(self.url)
         await self.app.open_async()
+        await self._embed_soon()
         self._stopping = False
         self._task = asyncio.create_task(self._supervise(), name="procrastinate-worker")
         self._task.add_done_callback(_log_worker_end)
         logger.info("Job worker started (concurrency {})", self.settings.WORKER_CONCURRENCY)
+
+    async def _embed_soon(self) -> None:
+        """Queue one embedding refresh now (not waiting for the periodic one)."""
+        from search.index import vectors_ready
+
+        if not vectors_ready(self.settings):
+            return
+        try:
+            await self.app.configure_task(
+                REFRESH_EMBEDDINGS, queueing_lock=REFRESH_EMBEDDINGS, lock=REFRESH_EMBEDDINGS
+            ).defer_async()
+        except AlreadyEnqueued:
+            logger.debug("An embedding refresh is already queued")
 
     async def _supervise(self) -> None:
         """Run the worker, and run it again after a pause if it dies (a database restart)."""
@@ -198,7 +232,11 @@ class QueueWorker:
             await self.app.close_async()
         except (ConnectorException, OSError, psycopg.Error) as exc:
             logger.debug("Closing the old queue app: {}", exc)
-        self.app = build_app(self.url, max_size=self._pool_size)
+        self.app = build_app(
+            self.url,
+            max_size=self._pool_size,
+            refresh_minutes=self.settings.EMBEDDING_REFRESH_MINUTES,
+        )
         await self.app.open_async()
 
     async def stop(self) -> None:

@@ -20,12 +20,21 @@ from database.connection import libpq_url
 T = TypeVar("T")
 
 
-def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work()` with the database initialised for this command, then close it."""
+def run_with_database(work: Callable[[], Awaitable[T]], *, embed: bool = False) -> T:
+    """Run `work()` with the database initialised for this command, then close it.
+
+    With `embed`, products and knowledge entries without a current vector are embedded
+    first (a first run on a new database takes seconds), so search by meaning works.
+    """
     settings: Settings = current_app.config["SETTINGS"]
 
     async def _main() -> T:
+        from search.index import prepare_search, refresh
+
         await prepare_database(settings)
+        await prepare_search(settings)
+        if embed:
+            await refresh(settings)
         try:
             return await work()
         finally:
@@ -72,7 +81,7 @@ def ask(psid: str, message: tuple[str, ...]) -> None:
     async def work() -> Any:
         return await ask_assistant(psid, text, settings=settings)
 
-    reply = run_with_database(work)
+    reply = run_with_database(work, embed=True)
     for call in reply.tool_calls:
         status = "ok" if call["ok"] else f"error: {call['error']}"
         click.echo(
@@ -235,7 +244,65 @@ def escalations_command(status: str | None, limit: int) -> None:
         click.echo("No escalations.")
 
 
-COMMANDS = [demo, ask, inspect, messenger_profile, knowledge_group, escalations_command]
+@click.group("embeddings")
+def embeddings_group() -> None:
+    """Vectors for search by meaning (pgvector)."""
+
+
+@embeddings_group.command("rebuild")
+@with_appcontext
+@click.option("--all", "everything", is_flag=True, help="Embed everything again, not only stale.")
+def embeddings_rebuild(everything: bool) -> None:
+    """Embed every product and knowledge entry whose vector is missing or stale."""
+    from search import index
+
+    settings: Settings = current_app.config["SETTINGS"]
+
+    async def work() -> int:
+        if not index.STATE.vectors:
+            raise click.ClickException(f"Search by meaning is off: {index.STATE.reason}")
+        if everything:
+            await index.forget(settings)
+        counts = await index.status(settings)
+        todo = counts["products"] - counts["products_embedded"]
+        todo += counts["knowledge"] - counts["knowledge_embedded"]
+        with click.progressbar(length=max(todo, 0), label="Embedding") as bar:
+            return await index.refresh(settings, progress=bar.update)
+
+    done = run_with_database(work)
+    click.echo(f"Embedded {done} products and knowledge entries.")
+
+
+@embeddings_group.command("status")
+@with_appcontext
+def embeddings_status() -> None:
+    """How many products and knowledge entries have a vector."""
+    from search import index
+
+    settings: Settings = current_app.config["SETTINGS"]
+
+    async def work() -> dict[str, int]:
+        return await index.status(settings)
+
+    counts = run_with_database(work)
+    click.echo(f"Search: {index.STATE.reason}")
+    if counts:
+        click.echo(
+            f"Products {counts['products_embedded']}/{counts['products']}, knowledge entries "
+            f"{counts['knowledge_embedded']}/{counts['knowledge']} embedded with "
+            f"{settings.EMBEDDING_MODEL}"
+        )
+
+
+COMMANDS = [
+    demo,
+    ask,
+    inspect,
+    messenger_profile,
+    knowledge_group,
+    escalations_command,
+    embeddings_group,
+]
 
 
 def register_cli(app: Flask) -> None:

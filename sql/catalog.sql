@@ -1,54 +1,80 @@
 -- Shopper-facing catalog queries: prices and in-stock yes/no, never stock counts,
--- costs or sales. Accent folding uses translate() with the map passed as $2/$3,
--- so "tra sua" finds "Trà Sữa" on any server, with or without unaccent.
+-- costs or sales. Product search is hybrid (search/hybrid.py fuses the two halves): full
+-- text over product_search_vector() — words as written and accent-folded, so "tra sua"
+-- finds "Trà Sữa" — and, where pgvector is installed, the nearest product vectors.
 
--- name: search_products
--- Products whose text has any query word ($1: one regex alternation per word, e.g. 'tra|tea'),
--- whole words, best first; filters $4-$6; $8 = in stock only.
-WITH lines AS (
-    SELECT pi.product_id,
-           jsonb_agg(jsonb_build_object('classification', pi.classification,
-                                        'price', pi.price,
-                                        'in_stock', pi.stock > 0)
-                     ORDER BY pi.price, pi.classification) AS variants,
-           bool_or(pi.stock > 0) AS in_stock,
-           min(pi.price) AS min_price,
-           string_agg(coalesce(pi.classification, ''), ' ') AS variant_text
-      FROM product_inventory pi
-     WHERE pi.status = 1
-     GROUP BY pi.product_id
-),
-candidates AS (
-    SELECT p.id, p.name, p.category, p.brand, p.description, p.images,
-           l.variants, l.in_stock,
-           translate(lower(p.name), $2, $3) AS folded_name,
-           translate(lower(concat_ws(' ', p.name, p.category, p.brand, p.description,
-                                     l.variant_text)), $2, $3) AS folded_text
+-- name: product_keyword_candidates
+-- Products matching the query's words by full text ($1: an OR of word groups, each word also
+-- as a prefix and with its translations; $2: the groups, to count how many match), best
+-- first: a name the query begins, a name the query contains, most words matched, rank.
+-- Filters in the same query: $4 category, $5 brand (ILIKE patterns), $6 max price, $7 in
+-- stock only (a product whose name the query contains — $3, folded — is kept anyway). $8 limit.
+WITH matched AS (
+    SELECT p.id, p.name, p.category, p.brand, p.description,
+           ts_rank_cd(product_search_vector(p.name, p.category, p.brand, p.description),
+                      to_tsquery('simple', $1)) AS rank
       FROM products p
-      JOIN lines l ON l.product_id = p.id
-     WHERE ($4::text IS NULL OR p.category ILIKE $4 ESCAPE '\')
+     WHERE product_search_vector(p.name, p.category, p.brand, p.description)
+           @@ to_tsquery('simple', $1)
+       AND ($4::text IS NULL OR p.category ILIKE $4 ESCAPE '\')
        AND ($5::text IS NULL OR p.brand ILIKE $5 ESCAPE '\')
-       AND ($6::numeric IS NULL OR l.min_price <= $6)
-),
-scored AS (
-    SELECT c.*,
-           (SELECT count(*) FROM unnest($1::text[]) AS w(words)
-             WHERE c.folded_text ~ ('\m(' || w.words || ')s?\M')) AS hits,
-           (c.folded_name LIKE $7 || '%') AS name_prefix,
-           (strpos(c.folded_name, $7) > 0) AS names_it
-      FROM candidates c
+       AND EXISTS (SELECT 1 FROM product_inventory pi
+                    WHERE pi.product_id = p.id AND pi.status = 1
+                      AND ($6::numeric IS NULL OR pi.price <= $6)
+                      AND (NOT $7 OR pi.stock > 0 OR strpos($3, shop_fold(p.name)) > 0))
+     ORDER BY left(shop_fold(p.name), length($3)) = $3 DESC,
+              strpos($3, shop_fold(p.name)) > 0 DESC,
+              rank DESC
+     LIMIT 200
 )
-SELECT s.id AS product_id, s.name, s.category, s.brand, s.description, s.variants, s.in_stock,
+SELECT m.id, m.name,
+       (SELECT count(*) FROM unnest($2::text[]) AS g(words)
+         WHERE product_search_vector(m.name, m.category, m.brand, m.description)
+               @@ to_tsquery('simple', g.words))::int AS matched_words,
+       m.rank
+  FROM matched m
+ ORDER BY left(shop_fold(m.name), length($3)) = $3 DESC,
+          strpos($3, shop_fold(m.name)) > 0 DESC,
+          matched_words DESC, m.rank DESC, m.name
+ LIMIT $8;
+
+-- name: product_vector_candidates
+-- The products nearest to the query's vector ($1) for model $2, with the same filters as
+-- the keyword half ($3 category, $4 brand, $5 max price, $6 in stock only). $7 limit.
+SELECT p.id, p.name, e.embedding <=> $1::vector AS distance
+  FROM item_embeddings e
+  JOIN products p ON p.id = e.item_id::uuid
+ WHERE e.kind = 'product' AND e.model = $2
+   AND ($3::text IS NULL OR p.category ILIKE $3 ESCAPE '\')
+   AND ($4::text IS NULL OR p.brand ILIKE $4 ESCAPE '\')
+   AND EXISTS (SELECT 1 FROM product_inventory pi
+                WHERE pi.product_id = p.id AND pi.status = 1
+                  AND ($5::numeric IS NULL OR pi.price <= $5)
+                  AND (NOT $6 OR pi.stock > 0))
+ ORDER BY e.embedding <=> $1::vector
+ LIMIT $7;
+
+-- name: product_cards
+-- What a shopper sees of each product ($1 ids): variants with prices and in stock yes/no,
+-- one picture.
+SELECT p.id AS product_id, p.name, p.category, p.brand, p.description,
+       coalesce(l.variants, '[]'::jsonb) AS variants, coalesce(l.in_stock, false) AS in_stock,
        coalesce((SELECT m.url FROM product_media m
-                  WHERE m.product_id = s.id AND coalesce(m.status, 1) = 1
+                  WHERE m.product_id = p.id AND coalesce(m.status, 1) = 1
                   ORDER BY (m.media_type = 'image') DESC NULLS LAST, m.created_at, m.id
                   LIMIT 1),
-                s.images ->> 0) AS image_url
-  FROM scored s
- WHERE s.hits > 0
-   AND (NOT $8::boolean OR s.in_stock OR s.names_it)
- ORDER BY s.name_prefix DESC, s.names_it DESC, s.hits DESC, s.name
- LIMIT $9;
+                p.images ->> 0) AS image_url
+  FROM products p
+  LEFT JOIN LATERAL (
+        SELECT jsonb_agg(jsonb_build_object('classification', pi.classification,
+                                            'price', pi.price,
+                                            'in_stock', pi.stock > 0)
+                         ORDER BY pi.price, pi.classification) AS variants,
+               bool_or(pi.stock > 0) AS in_stock
+          FROM product_inventory pi
+         WHERE pi.product_id = p.id AND pi.status = 1
+  ) l ON true
+ WHERE p.id = ANY ($1::uuid[]);
 
 -- name: product_images
 -- Active image URLs of one product, in display order.

@@ -211,6 +211,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT regexp_replace(shop_fold(value), '[^[:alnum:]]+', '', 'g')
 $$;
 
+-- A product's searchable words, as written and accent-folded ("Trà Sữa" and "tra sua"):
+-- the full-text half of product search, indexed below. Immutable, so it can be indexed;
+-- queries call it with the same arguments to use the index. Self-contained (the fold map
+-- is shop_fold's): PostgreSQL 17+ builds indexes with a search_path of pg_catalog only.
+CREATE OR REPLACE FUNCTION product_search_vector(name text, category text, brand text,
+                                                 description text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.to_tsvector('simple'::regconfig,
+        pg_catalog.concat_ws(' ', name, category, brand, description) || ' ' ||
+        pg_catalog.translate(pg_catalog.lower(pg_catalog.concat_ws(' ', name, category, brand,
+                                                                   description)),
+            'àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ',
+            'aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyydaoueicn'))
+$$;
+CREATE INDEX IF NOT EXISTS products_search_idx ON products
+    USING gin (product_search_vector(name, category, brand, description));
+
 -- What the shop knows that no other table holds: delivery area, opening hours, policies.
 -- The search vector holds the words as written and accent-folded ("giao hàng" and "giao hang").
 CREATE TABLE IF NOT EXISTS shop_knowledge (

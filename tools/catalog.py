@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from database import load_sql
+from search import hybrid
+from search.hybrid import CANDIDATES, VECTOR_SETTINGS, fuse, keyword_query, name_rank
 from tools.args import (
     MyOrdersArgs,
     ProductDetailsArgs,
@@ -20,9 +22,23 @@ from tools.args import (
 from tools.periods import local_date
 from tools.rag_analytics import ORDER_STATUS, like_pattern
 from tools.readonly import ReadOnlyQueries
-from tools.text import fold, fold_map, word_patterns
+from tools.text import fold
 
 SQL = load_sql("catalog.sql")
+
+
+def _card(row: dict[str, Any]) -> dict[str, Any]:
+    """What a shopper sees of a product (no stock counts, costs or sales)."""
+    return {
+        "product_id": str(row["product_id"]),
+        "name": row["name"],
+        "category": row["category"],
+        "brand": row["brand"],
+        "description": row["description"],
+        "variants": _variants(row["variants"]),
+        "in_stock": bool(row["in_stock"]),
+        "image_url": row["image_url"],
+    }
 
 
 def _variants(raw: Any) -> list[dict[str, Any]]:
@@ -38,44 +54,41 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
 
 
 class ShopCatalog(ReadOnlyQueries):
-    """Catalog search, product details and the caller's orders."""
+    """Catalog search (hybrid: words and meaning), product details and the caller's orders."""
 
     SQL = SQL
 
     async def _search(
         self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int
     ) -> list[dict[str, Any]]:
-        source, target = fold_map()
-        words = word_patterns(args.query)
-        if not words:
+        folded = fold(args.query.strip())
+        filters = [like_pattern(args.category), like_pattern(args.brand), args.max_price]
+        keyword: list[dict[str, Any]] = []
+        words = keyword_query(args.query)
+        if words is not None:
+            keyword = await self._fetch(
+                "product_keyword_candidates",
+                [words.tsquery, words.groups, folded, *filters, in_stock_only, CANDIDATES],
+            )
+        vector: list[dict[str, Any]] = []
+        query_vector = await hybrid.query_vector(self.settings, args.query)
+        if query_vector is not None:
+            vector = await self._fetch(
+                "product_vector_candidates",
+                [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
+                local_settings=VECTOR_SETTINGS,
+            )
+            vector.sort(key=lambda row: float(row["distance"]))
+        names = {row["id"]: row["name"] for row in [*keyword, *vector]}
+        ranked = sorted(
+            fuse(keyword, vector),
+            key=lambda item: (name_rank(names[item[0]], folded), -item[1]),
+        )[:limit]
+        if not ranked:
             return []
-        rows = await self._fetch(
-            "search_products",
-            [
-                words,
-                source,
-                target,
-                like_pattern(args.category),
-                like_pattern(args.brand),
-                args.max_price,
-                fold(args.query.strip()),
-                in_stock_only,
-                limit,
-            ],
-        )
-        return [
-            {
-                "product_id": str(row["product_id"]),
-                "name": row["name"],
-                "category": row["category"],
-                "brand": row["brand"],
-                "description": row["description"],
-                "variants": _variants(row["variants"]),
-                "in_stock": bool(row["in_stock"]),
-                "image_url": row["image_url"],
-            }
-            for row in rows
-        ]
+        rows = await self._fetch("product_cards", [[product_id for product_id, _ in ranked]])
+        cards = {row["product_id"]: row for row in rows}
+        return [_card(cards[product_id]) for product_id, _ in ranked if product_id in cards]
 
     async def search_products(
         self,

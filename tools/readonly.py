@@ -21,7 +21,13 @@ class ReadOnlyQueries:
         self.connection_name = current.analytics_connection
         self.timeout_ms = self.settings.ANALYTICS_STATEMENT_TIMEOUT_MS
 
-    async def _fetch(self, name: str, params: list[Any]) -> list[dict[str, Any]]:
+    async def _fetch(
+        self, name: str, params: list[Any], local_settings: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         return await fetch_readonly(
-            self.SQL[name], params, timeout_ms=self.timeout_ms, connection_name=self.connection_name
+            self.SQL[name],
+            params,
+            timeout_ms=self.timeout_ms,
+            connection_name=self.connection_name,
+            local_settings=local_settings,
         )

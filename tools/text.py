@@ -60,21 +60,6 @@ TRANSLATIONS = {
 }
 
 
-def word_patterns(text: str) -> list[str]:
-    """One regex alternation per query word: the word and its translation (`tra|tea`)."""
-    patterns = []
-    for word in query_words(text):
-        # "cookies" finds "Cookie": the SQL side allows an optional plural "s".
-        stem = (
-            word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-        )
-        alternatives = [re.escape(stem)]
-        if word in TRANSLATIONS:
-            alternatives.append(TRANSLATIONS[word])
-        patterns.append("|".join(alternatives))
-    return patterns
-
-
 def query_words(text: str) -> list[str]:
     """The meaningful, accent-folded words of a shopper's query (stop words dropped)."""
     words = [word for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]

@@ -1,0 +1,1 @@
+"""Search by meaning: embeddings (pgvector) fused with PostgreSQL full text."""

@@ -1,0 +1,138 @@
+"""The vector half of search: is pgvector here, and are the embeddings fresh?
+
+`prepare_search` runs at start-up: where the server offers the `vector` extension it
+applies `sql/extensions/vector.sql` (never part of schema.sql), else it says once that
+search is keyword-only. `refresh` embeds every product and knowledge entry whose vector
+is missing or whose text changed — whoever wrote the row (a point of sale writes the
+product tables directly) — at start-up, periodically, and by `flask embeddings rebuild`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from asyncpg.exceptions import InsufficientPrivilegeError
+from loguru import logger
+from tortoise.exceptions import OperationalError
+from tortoise.transactions import in_transaction
+
+from config import PROJECT_ROOT, Settings
+from database import connection, load_sql
+from database.connection import SCHEMA_LOCK_KEY
+from database.extensions import available_extensions
+from search.embedder import EmbeddingError, embed_passages, literal
+
+SQL = load_sql("search.sql")
+VECTOR_SCRIPT = PROJECT_ROOT / "sql" / "extensions" / "vector.sql"
+BATCH = 16  # texts per embedding call: progress is saved batch by batch
+CHUNK = 512  # stale items read at once
+
+
+@dataclass
+class SearchState:
+    """What this process's search can use."""
+
+    vectors: bool = False
+    reason: str = "not prepared"
+
+
+STATE = SearchState()
+
+
+def vectors_ready(settings: Settings) -> bool:
+    """Whether search should use embeddings now."""
+    return STATE.vectors and settings.embeddings_enabled
+
+
+async def prepare_search(settings: Settings) -> SearchState:
+    """Apply the vector schema where the server has pgvector; say once when it cannot."""
+    if not settings.embeddings_enabled:
+        return _set(False, f"EMBEDDING_MODEL={settings.EMBEDDING_MODEL!r}: keyword search only")
+    if "vector" not in await available_extensions(["vector"]):
+        return _set(
+            False,
+            "this PostgreSQL server has no pgvector extension: product and knowledge search "
+            "use full text and case-insensitive matching only",
+        )
+    try:
+        await _apply_vector_schema(settings.EMBEDDING_DIMENSIONS)
+    except (OperationalError, InsufficientPrivilegeError) as exc:
+        return _set(False, f"pgvector could not be set up ({exc}): keyword search only")
+    return _set(True, f"search by meaning with {settings.EMBEDDING_MODEL} (pgvector)")
+
+
+def _set(vectors: bool, reason: str) -> SearchState:
+    if (STATE.vectors, STATE.reason) != (vectors, reason):
+        (logger.info if vectors else logger.warning)("Search: {}", reason)
+    STATE.vectors, STATE.reason = vectors, reason
+    return STATE
+
+
+async def _apply_vector_schema(dimensions: int) -> None:
+    """The extension and table, serialised with the schema; a table of another dimension
+    (the model changed) is dropped first: its vectors are derived and are made again."""
+    script = VECTOR_SCRIPT.read_text(encoding="utf-8").replace("{dimensions}", str(int(dimensions)))
+    async with in_transaction("default") as tx:
+        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
+        rows = await tx.execute_query_dict(SQL["vector_dimensions"], [])
+        if rows and rows[0]["dimensions"] not in (None, dimensions):
+            logger.warning(
+                "Stored vectors have {} dimensions, the model {}: they are made again",
+                rows[0]["dimensions"],
+                dimensions,
+            )
+            await tx.execute_query("DROP TABLE item_embeddings")
+        await tx.execute_script(script)
+
+
+Progress = Callable[[int], None]
+
+
+async def refresh(settings: Settings, progress: Progress | None = None) -> int:
+    """Embed every product and knowledge entry whose vector is missing or stale; how many."""
+    if not vectors_ready(settings):
+        return 0
+    model = settings.EMBEDDING_MODEL
+    await connection().execute_query(SQL["embeddings_prune"], [])
+    done = 0
+    for kind, query in (
+        ("product", "product_documents_stale"),
+        ("knowledge", "knowledge_documents_stale"),
+    ):
+        while rows := await connection().execute_query_dict(SQL[query], [model, CHUNK]):
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                try:
+                    vectors = await embed_passages(settings, [row["document"] for row in batch])
+                except EmbeddingError as exc:
+                    logger.error("Embedding failed: {}; keyword search still finds them", exc)
+                    return done
+                for row, vector in zip(batch, vectors, strict=True):
+                    await connection().execute_query(
+                        SQL["embedding_upsert"],
+                        [kind, row["item_id"], model, row["text_hash"], literal(vector)],
+                    )
+                done += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+    if done:
+        logger.info("Embedded {} products and knowledge entries with {}", done, model)
+    return done
+
+
+async def forget(settings: Settings) -> None:
+    """Drop every vector of the configured model (`flask embeddings rebuild --all`)."""
+    await connection().execute_query(
+        "DELETE FROM item_embeddings WHERE model = $1", [settings.EMBEDDING_MODEL]
+    )
+
+
+async def status(settings: Settings) -> dict[str, int]:
+    """How many items there are and how many have a vector of the configured model."""
+    if not STATE.vectors:
+        return {}
+    rows = await connection().execute_query_dict(
+        SQL["embedding_status"], [settings.EMBEDDING_MODEL]
+    )
+    return {key: int(value) for key, value in rows[0].items()}
