@@ -9,7 +9,6 @@ found by meaning alone must be close to the best of them and above a floor.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -17,42 +16,16 @@ from loguru import logger
 from config import Settings
 from search.embedder import EmbeddingError, embed_query, literal
 from search.index import vectors_ready
-from tools.text import TRANSLATIONS, fold, query_words
+from tools.text import fold
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CANDIDATES = 40  # from each half
 # Results found only by meaning: similarity at least FLOOR, and within BAND of the best one.
-VECTOR_FLOOR = 0.82
+VECTOR_FLOOR = 0.83
 VECTOR_BAND = 0.035
 # pgvector: keep scanning the HNSW graph until the filters leave enough rows.
 VECTOR_SETTINGS = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": "100"}
-_SAFE = re.compile(r"^[^\W_]+$", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class KeywordQuery:
-    """A query's words as tsquery text: each word (and its translations) also as a prefix."""
-
-    groups: list[str]
-
-    @property
-    def tsquery(self) -> str:
-        """Any of the words."""
-        return " | ".join(self.groups)
-
-
-def keyword_query(text: str) -> KeywordQuery | None:
-    """The full-text query of a shopper's words (None when no word is left)."""
-    groups = []
-    for word in query_words(text):
-        stem = (
-            word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-        )
-        alternatives = [stem, *TRANSLATIONS.get(word, "").split("|")]
-        terms = [f"{alt}:*" for alt in dict.fromkeys(alternatives) if alt and _SAFE.match(alt)]
-        if terms:
-            groups.append("(" + " | ".join(terms) + ")")
-    return KeywordQuery(groups) if groups else None
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 async def query_vector(settings: Settings, text: str) -> str | None:
@@ -67,10 +40,15 @@ async def query_vector(settings: Settings, text: str) -> str | None:
 
 
 def fuse(
-    keyword: list[dict[str, Any]], vector: list[dict[str, Any]], key: str = "id"
+    keyword: list[dict[str, Any]],
+    vector: list[dict[str, Any]],
+    key: str = "id",
+    *,
+    floor: float = VECTOR_FLOOR,
 ) -> list[tuple[Any, float]]:
     """(id, score) best first: reciprocal rank fusion of the keyword and vector rankings,
-    where vector-only results must be near the best similarity and above the floor."""
+    where vector-only results must be near the best similarity and above `floor` (0 when
+    the shopper's filters — a category, a price — already say what they browse)."""
     scores: dict[Any, float] = {}
     for rank, row in enumerate(keyword, 1):
         scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
@@ -78,12 +56,21 @@ def fuse(
         best = 1.0 - float(vector[0]["distance"])
         for rank, row in enumerate(vector, 1):
             similarity = 1.0 - float(row["distance"])
-            if row[key] not in scores and (
-                similarity < VECTOR_FLOOR or similarity < best - VECTOR_BAND
-            ):
+            if row[key] not in scores and (similarity < floor or similarity < best - VECTOR_BAND):
                 continue
             scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def unwanted(text: str, negative: list[str]) -> bool:
+    """Whether `text` has a word the shopper does not want ("without milk")."""
+    if not negative:
+        return False
+    words = set(_WORD.findall(fold(text)))
+    return any(
+        word in words or (len(word) >= 4 and any(w.startswith(word) for w in words))
+        for word in negative
+    )
 
 
 def name_rank(name: str, folded_query: str) -> int:

@@ -99,3 +99,11 @@ SELECT o.id AS order_id, o.created_at, o.status, o.final_total_price, o.shipping
  WHERE o.customer_id = $1
  ORDER BY o.created_at DESC, o.id DESC
  LIMIT $2;
+
+-- name: catalog_words
+-- Every word of the products' names, categories and brands (folded), for typo correction.
+SELECT DISTINCT w.word
+  FROM (SELECT DISTINCT name, category, brand FROM products) p,
+       regexp_split_to_table(shop_fold(concat_ws(' ', p.name, p.category, p.brand)),
+                             '[^[:alnum:]]+') AS w(word)
+ WHERE length(w.word) >= 4;

@@ -7,12 +7,21 @@ shopper's identity is the caller's PSID, bound by the tool layer, never an argum
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
 from database import load_sql
 from search import hybrid
-from search.hybrid import CANDIDATES, VECTOR_SETTINGS, fuse, keyword_query, name_rank
+from search.hybrid import (
+    CANDIDATES,
+    VECTOR_FLOOR,
+    VECTOR_SETTINGS,
+    fuse,
+    name_rank,
+    unwanted,
+)
+from search.words import Corrector, analyse, typo_corrector
 from tools.args import (
     MyOrdersArgs,
     ProductDetailsArgs,
@@ -25,6 +34,8 @@ from tools.readonly import ReadOnlyQueries
 from tools.text import fold
 
 SQL = load_sql("catalog.sql")
+WORDS_TTL_S = 300.0
+_WORDS: dict[str, tuple[float, Corrector | None]] = {}
 
 
 def _card(row: dict[str, Any]) -> dict[str, Any]:
@@ -62,16 +73,16 @@ class ShopCatalog(ReadOnlyQueries):
         self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int
     ) -> list[dict[str, Any]]:
         folded = fold(args.query.strip())
+        words = analyse(args.query, await self._corrector())
         filters = [like_pattern(args.category), like_pattern(args.brand), args.max_price]
         keyword: list[dict[str, Any]] = []
-        words = keyword_query(args.query)
-        if words is not None:
+        if words.groups:
             keyword = await self._fetch(
                 "product_keyword_candidates",
                 [words.tsquery, words.groups, folded, *filters, in_stock_only, CANDIDATES],
             )
         vector: list[dict[str, Any]] = []
-        query_vector = await hybrid.query_vector(self.settings, args.query)
+        query_vector = await hybrid.query_vector(self.settings, words.embed_text)
         if query_vector is not None:
             vector = await self._fetch(
                 "product_vector_candidates",
@@ -79,16 +90,36 @@ class ShopCatalog(ReadOnlyQueries):
                 local_settings=VECTOR_SETTINGS,
             )
             vector.sort(key=lambda row: float(row["distance"]))
-        names = {row["id"]: row["name"] for row in [*keyword, *vector]}
-        ranked = sorted(
-            fuse(keyword, vector),
-            key=lambda item: (name_rank(names[item[0]], folded), -item[1]),
-        )[:limit]
-        if not ranked:
+        browsing = args.category is not None or args.max_price is not None
+        fused = fuse(keyword, vector, floor=0.0 if browsing else VECTOR_FLOOR)
+        fused = fused[: max(limit * 3, 15)]
+        if not fused:
             return []
-        rows = await self._fetch("product_cards", [[product_id for product_id, _ in ranked]])
-        cards = {row["product_id"]: row for row in rows}
-        return [_card(cards[product_id]) for product_id, _ in ranked if product_id in cards]
+        rows = await self._fetch("product_cards", [[product_id for product_id, _ in fused]])
+        cards = [_card(row) for row in rows]
+        order = {str(product_id): position for position, (product_id, _) in enumerate(fused)}
+
+        def rank(card: dict[str, Any]) -> tuple[int, bool, int]:
+            text = " ".join(
+                [
+                    card["name"],
+                    card["description"] or "",
+                    *(v["classification"] or "" for v in card["variants"]),
+                ]
+            )
+            named = name_rank(card["name"], folded)
+            return named, named == 3 and unwanted(text, words.negative), order[card["product_id"]]
+
+        return sorted(cards, key=rank)[:limit]
+
+    async def _corrector(self) -> Corrector:
+        """Typo correction against the catalog's own words (refreshed every few minutes)."""
+        stamp, corrector = _WORDS.get(self.connection_name, (0.0, None))
+        if corrector is None or time.monotonic() - stamp > WORDS_TTL_S:
+            rows = await self._fetch("catalog_words", [])
+            corrector = typo_corrector(frozenset(str(row["word"]) for row in rows))
+            _WORDS[self.connection_name] = (time.monotonic(), corrector)
+        return corrector
 
     async def search_products(
         self,
