@@ -16,10 +16,12 @@ from typing import Any
 
 import yaml
 
-from database import connection, load_sql
+from database import connection, load_sql, state
+from search.hybrid import fuse, query_vector
 from tools.text import STOP_WORDS, fold
 
 SQL = load_sql("desk.sql")
+SEARCH_SQL = load_sql("search.sql")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Extra words that say nothing about *which* fact is asked for.
 QUESTION_WORDS = frozenset(
@@ -45,6 +47,7 @@ class Entry:
     source: str
     matched_words: int = 0
     query_words: int = 0
+    similarity: float | None = None  # by meaning (cosine), where vectors are set up
 
     @property
     def coverage(self) -> float:
@@ -59,6 +62,7 @@ class Entry:
             "answer": self.answer,
             "matched_words": self.matched_words,
             "query_words": self.query_words,
+            **({"similarity": round(self.similarity, 3)} if self.similarity is not None else {}),
         }
 
 
@@ -78,31 +82,54 @@ def search_words(query: str) -> list[str]:
 
 
 async def search(query: str, limit: int = 3) -> list[Entry]:
-    """The best few active entries for `query`, best first."""
+    """The best few active entries for `query`, best first: full text (with a containment
+    fallback for very short entries), fused with the nearest entries by meaning where
+    pgvector is set up (those found by meaning alone report 0 matched words)."""
     query = query.strip()
     if not query:
         return []
     words = search_words(query)
-    entries: list[Entry] = []
+    keyword: list[dict[str, Any]] = []
     if words:
-        rows = await connection().execute_query_dict(
+        keyword = await connection().execute_query_dict(
             SQL["knowledge_search"], [" or ".join(words), words, limit]
         )
-        entries = [
-            Entry(
-                row["id"],
-                row["question"],
-                row["answer"],
-                row["source"],
-                row["matched_words"],
-                len(words),
+    if not keyword:
+        keyword = await connection().execute_query_dict(
+            SQL["knowledge_contains"], [query[:200], limit]
+        )
+    vector = await _nearest(query, limit)
+    by_words = {row["id"]: row for row in keyword}
+    by_meaning = {row["id"]: row for row in vector}
+    entries = []
+    for entry_id, _ in fuse(keyword, vector)[:limit]:
+        row = by_words.get(entry_id) or by_meaning[entry_id]
+        if entry_id in by_words:  # a containment match (no word counts) answers it whole
+            matched, total = (
+                int(row.get("matched_words") or 0),
+                len(words) if "matched_words" in row else 0,
             )
-            for row in rows
-        ]
-    if entries:
-        return entries
-    rows = await connection().execute_query_dict(SQL["knowledge_contains"], [query[:200], limit])
-    return [Entry(row["id"], row["question"], row["answer"], row["source"]) for row in rows]
+        else:  # found by meaning alone: no word of the question matched
+            matched, total = 0, max(len(words), 1)
+        near = by_meaning.get(entry_id)
+        similarity = 1.0 - float(near["distance"]) if near else None
+        entries.append(
+            Entry(
+                row["id"], row["question"], row["answer"], row["source"], matched, total, similarity
+            )
+        )
+    return entries
+
+
+async def _nearest(query: str, limit: int) -> list[dict[str, Any]]:
+    settings = state().settings
+    vector = await query_vector(settings, query)
+    if vector is None:
+        return []
+    rows = await connection().execute_query_dict(
+        SEARCH_SQL["knowledge_vector_candidates"], [vector, settings.EMBEDDING_MODEL, limit]
+    )
+    return sorted(rows, key=lambda row: float(row["distance"]))
 
 
 def _checked(question: str, answer: str) -> tuple[str, str]:

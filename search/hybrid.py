@@ -73,13 +73,23 @@ def unwanted(text: str, negative: list[str]) -> bool:
     )
 
 
+NO_NAME_MATCH = 4
+
+
 def name_rank(name: str, folded_query: str) -> int:
-    """0 for the exact name, 1 for a name the query begins, 2 for a name the query contains."""
-    folded = fold(name)
-    if folded == folded_query:
+    """How the query names the product: 0 exactly, 1 as the name's beginning, 2 as words of
+    the name ("cà phê sữa đá" in "Vietnamese Iced Coffee (Cà Phê Sữa Đá)"), 3 the query
+    contains the whole name ("is the almond cookie available?"), else 4."""
+    folded = " ".join(_WORD.findall(fold(name)))
+    query = " ".join(_WORD.findall(folded_query))
+    if not query:
+        return NO_NAME_MATCH
+    if folded == query:
         return 0
-    if folded.startswith(folded_query):
+    if folded.startswith(query + " "):
         return 1
-    if folded in folded_query:
+    if f" {query} " in f" {folded} ":
         return 2
-    return 3
+    if f" {folded} " in f" {query} ":
+        return 3
+    return NO_NAME_MATCH

@@ -15,6 +15,7 @@ from database import load_sql
 from search import hybrid
 from search.hybrid import (
     CANDIDATES,
+    NO_NAME_MATCH,
     VECTOR_FLOOR,
     VECTOR_SETTINGS,
     fuse,
@@ -108,7 +109,8 @@ class ShopCatalog(ReadOnlyQueries):
                 ]
             )
             named = name_rank(card["name"], folded)
-            return named, named == 3 and unwanted(text, words.negative), order[card["product_id"]]
+            negated = named == NO_NAME_MATCH and unwanted(text, words.negative)
+            return named, negated, order[card["product_id"]]
 
         return sorted(cards, key=rank)[:limit]
 
