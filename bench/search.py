@@ -297,7 +297,8 @@ async def latency(size: int, labelled: list[dict[str, Any]], repeat: int) -> dic
                 " USING hnsw (embedding vector_cosine_ops) WHERE kind = 'product'"
             )
             index_s = time.perf_counter() - started
-            await connection().execute_query("ANALYZE item_embeddings; ANALYZE products")
+            await connection().execute_query("ANALYZE item_embeddings")
+            await connection().execute_query("ANALYZE products")
             catalog = ShopCatalog(settings)
             queries = [item["query"] for item in labelled]
             for query in queries:  # the query vectors, cached: timings exclude embedding

@@ -26,10 +26,17 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Extra words that say nothing about *which* fact is asked for.
 QUESTION_WORDS = frozenset(
     """when where who whom whose why will shall should may might must am be been being was were
+    at as by from into about
     did doing done there their they them then than also just about tell know let us your
     ve khi dau nao sao the thi lam gi vay khong nhi a ah oi""".split()
 )
 MAX_QUESTION = 500
+# An entry answers the question when it has at least half of its words, or — found by
+# meaning — it is the nearest entry by a clear margin (multilingual-e5 similarities of
+# related texts bunch at 0.77–0.90, so the margin matters more than the level).
+ENOUGH_WORDS = 0.5
+NEAR_ENOUGH = 0.85
+NEAR_MARGIN = 0.03
 MAX_ANSWER = 2000
 
 
@@ -48,6 +55,15 @@ class Entry:
     matched_words: int = 0
     query_words: int = 0
     similarity: float | None = None  # by meaning (cosine), where vectors are set up
+    nearest_by: float = 0.0  # how much nearer than the next entry (the first entry only)
+
+    @property
+    def answers(self) -> bool:
+        """Whether the entry answers the question (not just shares a word with it)."""
+        if self.coverage >= ENOUGH_WORDS:
+            return True
+        near = self.similarity is not None and self.similarity >= NEAR_ENOUGH
+        return near and self.nearest_by >= NEAR_MARGIN
 
     @property
     def coverage(self) -> float:
@@ -63,6 +79,7 @@ class Entry:
             "matched_words": self.matched_words,
             "query_words": self.query_words,
             **({"similarity": round(self.similarity, 3)} if self.similarity is not None else {}),
+            "answers_it": self.answers,
         }
 
 

@@ -50,7 +50,8 @@ def fuse(
     where vector-only results must be near the best similarity and above `floor` (0 when
     the shopper's filters — a category, a price — already say what they browse)."""
     scores: dict[Any, float] = {}
-    for rank, row in enumerate(keyword, 1):
+    nearest: dict[Any, int] = {row[key]: rank for rank, row in enumerate(vector, 1)}
+    for rank, row in _tied_ranks(keyword):
         scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
     if vector:
         best = 1.0 - float(vector[0]["distance"])
@@ -59,7 +60,23 @@ def fuse(
             if row[key] not in scores and (similarity < floor or similarity < best - VECTOR_BAND):
                 continue
             scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
-    return sorted(scores.items(), key=lambda item: -item[1])
+    # Equal scores (first by words, second by meaning, and the other way round): meaning wins.
+    return sorted(
+        scores.items(), key=lambda item: (-item[1], nearest.get(item[0], len(vector) + 1))
+    )
+
+
+def _tied_ranks(rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Full-text ranks, equal for rows that matched as many words as well (then the vector
+    half decides their order, not an arbitrary tie-break)."""
+    ranked: list[tuple[int, dict[str, Any]]] = []
+    previous: tuple[Any, ...] | None = None
+    for position, row in enumerate(rows, 1):
+        score = (row.get("matched_words"), round(float(row.get("rank") or 0), 6))
+        rank = ranked[-1][0] if ranked and score == previous else position
+        ranked.append((rank, row))
+        previous = score
+    return ranked
 
 
 def unwanted(text: str, negative: list[str]) -> bool:

@@ -261,7 +261,10 @@ KNOWLEDGE_ENOUGH = 0.5  # share of the question's words an entry must match to a
 
 
 def good_entry(row: dict[str, Any]) -> bool:
-    """Whether a knowledge entry answers the question (a containment match always does)."""
+    """Whether a knowledge entry answers the question (as the search judged it; else by the
+    share of the question's words it has — a containment match always does)."""
+    if "answers_it" in row:
+        return bool(row["answers_it"])
     words = row.get("query_words") or 0
     return not words or (row.get("matched_words") or 0) / words >= KNOWLEDGE_ENOUGH
 
