@@ -120,15 +120,29 @@ async def vector_only(
 
 
 async def keyword_only(catalog: ShopCatalog, query: str, max_price: Any) -> list[str]:
+    from search.hybrid import name_ngrams
     from search.words import analyse
     from tools.text import fold
 
     words = analyse(query)
     if not words.groups:
         return []
+    folded = fold(query.strip())
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = await catalog._fetch(
         "product_keyword_candidates",
-        [words.tsquery, words.groups, fold(query.strip()), None, None, max_price, True, TOP],
+        [
+            words.tsquery,
+            words.groups,
+            folded,
+            escaped,
+            name_ngrams(folded),
+            None,
+            None,
+            max_price,
+            True,
+            TOP,
+        ],
     )
     return [row["name"] for row in rows]
 

@@ -91,6 +91,19 @@ def unwanted(text: str, negative: list[str]) -> bool:
 
 
 NO_NAME_MATCH = 4
+MAX_NAME_WORDS = 8
+
+
+def name_ngrams(folded_query: str) -> list[str]:
+    """Every run of up to MAX_NAME_WORDS words of the query, as typed (folded): a product
+    whose whole folded name is one of them is named by the query."""
+    words = [word.strip("?!.,;:\"'") for word in folded_query.split()]
+    words = [word for word in words if word]
+    return [
+        " ".join(words[start : start + size])
+        for size in range(1, min(MAX_NAME_WORDS, len(words)) + 1)
+        for start in range(len(words) - size + 1)
+    ]
 
 
 def name_rank(name: str, folded_query: str) -> int:

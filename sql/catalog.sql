@@ -1,42 +1,46 @@
 -- Shopper-facing catalog queries: prices and in-stock yes/no, never stock counts,
 -- costs or sales. Product search is hybrid (search/hybrid.py fuses the two halves): full
--- text over product_search_vector() — words as written and accent-folded, so "tra sua"
+-- text over products.search_vector — words as written and accent-folded, so "tra sua"
 -- finds "Trà Sữa" — and, where pgvector is installed, the nearest product vectors.
 
 -- name: product_keyword_candidates
--- Products matching the query's words by full text ($1: an OR of word groups, each word also
--- as a prefix and with its translations; $2: the groups, to count how many match), best
--- first: a name the query begins, a name the query contains, most words matched, rank.
--- Filters in the same query: $4 category, $5 brand (ILIKE patterns), $6 max price, $7 in
--- stock only (a product whose name the query contains — $3, folded — is kept anyway). $8 limit.
-WITH matched AS (
-    SELECT p.id, p.name, p.category, p.brand, p.description,
-           ts_rank_cd(product_search_vector(p.name, p.category, p.brand, p.description),
-                      to_tsquery('simple', $1)) AS rank
-      FROM products p
-     WHERE product_search_vector(p.name, p.category, p.brand, p.description)
-           @@ to_tsquery('simple', $1)
-       AND ($4::text IS NULL OR p.category ILIKE $4 ESCAPE '\')
-       AND ($5::text IS NULL OR p.brand ILIKE $5 ESCAPE '\')
+-- The full-text half of product search, bounded for large catalogs. Candidates: products
+-- whose name the query begins or is ($3: the folded query; $4: it LIKE-escaped, for the
+-- index on name_folded), products named whole in the query ($5: the query's word n-grams),
+-- and up to 1,000 full-text matches ($1: an OR of word groups, each word also as a prefix
+-- and with its synonyms). Best first: a name the query is or begins, the query's words in a
+-- name, most groups matched ($2: the groups), rank. Filters in the same query: $6 category,
+-- $7 brand (ILIKE patterns), $8 max price, $9 in stock only (a product the query names is
+-- kept anyway). $10 limit.
+WITH pool AS (
+    (SELECT p.id FROM products p WHERE p.name_folded LIKE $4 || '%' ESCAPE '\' LIMIT 20)
+    UNION
+    (SELECT p.id FROM products p WHERE p.name_folded = ANY ($5::text[]) LIMIT 20)
+    UNION
+    (SELECT p.id FROM products p WHERE p.search_vector @@ to_tsquery('simple', $1) LIMIT 1000)
+),
+scored AS (
+    SELECT p.id, p.name, p.name_folded,
+           ts_rank(p.search_vector, to_tsquery('simple', $1)) AS rank,
+           (SELECT count(*) FROM unnest($2::text[]) AS g(words)
+             WHERE p.search_vector @@ to_tsquery('simple', g.words))::int AS matched_words,
+           p.name_folded = ANY ($5::text[]) AS named
+      FROM pool
+      JOIN products p ON p.id = pool.id
+     WHERE ($6::text IS NULL OR p.category ILIKE $6 ESCAPE '\')
+       AND ($7::text IS NULL OR p.brand ILIKE $7 ESCAPE '\')
        AND EXISTS (SELECT 1 FROM product_inventory pi
                     WHERE pi.product_id = p.id AND pi.status = 1
-                      AND ($6::numeric IS NULL OR pi.price <= $6)
-                      AND (NOT $7 OR pi.stock > 0 OR strpos($3, shop_fold(p.name)) > 0))
-     ORDER BY left(shop_fold(p.name), length($3)) = $3 DESC,
-              strpos($3, shop_fold(p.name)) > 0 DESC,
-              rank DESC
-     LIMIT 200
+                      AND ($8::numeric IS NULL OR pi.price <= $8)
+                      AND (NOT $9 OR pi.stock > 0 OR p.name_folded = ANY ($5::text[])))
 )
-SELECT m.id, m.name,
-       (SELECT count(*) FROM unnest($2::text[]) AS g(words)
-         WHERE product_search_vector(m.name, m.category, m.brand, m.description)
-               @@ to_tsquery('simple', g.words))::int AS matched_words,
-       m.rank
-  FROM matched m
- ORDER BY left(shop_fold(m.name), length($3)) = $3 DESC,
-          strpos($3, shop_fold(m.name)) > 0 DESC,
-          matched_words DESC, m.rank DESC, m.name
- LIMIT $8;
+SELECT id, name, matched_words, rank
+  FROM scored
+ ORDER BY left(name_folded, length($3)) = $3 DESC,
+          strpos(name_folded, $3) > 0 DESC,
+          named DESC,
+          matched_words DESC, rank DESC, name
+ LIMIT $10;
 
 -- name: product_vector_candidates
 -- The products nearest to the query's vector ($1) for model $2, with the same filters as

@@ -19,6 +19,7 @@ from search.hybrid import (
     VECTOR_FLOOR,
     VECTOR_SETTINGS,
     fuse,
+    name_ngrams,
     name_rank,
     unwanted,
 )
@@ -78,9 +79,19 @@ class ShopCatalog(ReadOnlyQueries):
         filters = [like_pattern(args.category), like_pattern(args.brand), args.max_price]
         keyword: list[dict[str, Any]] = []
         if words.groups:
+            escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             keyword = await self._fetch(
                 "product_keyword_candidates",
-                [words.tsquery, words.groups, folded, *filters, in_stock_only, CANDIDATES],
+                [
+                    words.tsquery,
+                    words.groups,
+                    folded,
+                    escaped,
+                    name_ngrams(folded),
+                    *filters,
+                    in_stock_only,
+                    CANDIDATES,
+                ],
             )
         vector: list[dict[str, Any]] = []
         query_vector = await hybrid.query_vector(self.settings, words.embed_text)
