@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics bench-webhook clean-data
+.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics bench-webhook bench-search clean-data
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,11 @@ bench-analytics: venv
 bench-webhook: venv
 	$(PY) -m bench.webhook
 
-bench: bench-analytics bench-webhook
+## Search quality (labelled queries) and latency at 10k/100k products (minutes): make bench-search
+bench-search: venv
+	$(PY) -m bench.search
+
+bench: bench-analytics bench-webhook bench-search
 
 clean-data:
 	rm -rf .data

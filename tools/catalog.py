@@ -6,6 +6,7 @@ shopper's identity is the caller's PSID, bound by the tool layer, never an argum
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from decimal import Decimal
@@ -23,7 +24,7 @@ from search.hybrid import (
     name_rank,
     unwanted,
 )
-from search.words import Corrector, analyse, typo_corrector
+from search.words import Corrector, QueryWords, analyse, typo_corrector
 from tools.args import (
     MyOrdersArgs,
     ProductDetailsArgs,
@@ -77,32 +78,15 @@ class ShopCatalog(ReadOnlyQueries):
         folded = fold(args.query.strip())
         words = analyse(args.query, await self._corrector())
         filters = [like_pattern(args.category), like_pattern(args.brand), args.max_price]
-        keyword: list[dict[str, Any]] = []
-        if words.groups:
-            escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            keyword = await self._fetch(
-                "product_keyword_candidates",
-                [
-                    words.tsquery,
-                    words.groups,
-                    folded,
-                    escaped,
-                    name_ngrams(folded),
-                    *filters,
-                    in_stock_only,
-                    CANDIDATES,
-                ],
-            )
-        vector: list[dict[str, Any]] = []
-        query_vector = await hybrid.query_vector(self.settings, words.embed_text)
-        if query_vector is not None:
-            vector = await self._fetch(
-                "product_vector_candidates",
-                [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
-                local_settings=VECTOR_SETTINGS,
-            )
-            vector.sort(key=lambda row: float(row["distance"]))
+        # The two halves at once, on two pooled connections.
+        keyword, vector = await asyncio.gather(
+            self._by_words(words, folded, filters, in_stock_only),
+            self._by_meaning(words.embed_text, filters, in_stock_only),
+        )
+        # Filters (or only what is not wanted: "anything without milk") say what is browsed:
+        # then results found by meaning need no similarity floor.
         browsing = args.category is not None or args.max_price is not None
+        browsing = browsing or (not words.groups and bool(words.negative))
         fused = fuse(keyword, vector, floor=0.0 if browsing else VECTOR_FLOOR)
         fused = fused[: max(limit * 3, 15)]
         if not fused:
@@ -124,6 +108,30 @@ class ShopCatalog(ReadOnlyQueries):
             return named, negated, order[card["product_id"]]
 
         return sorted(cards, key=rank)[:limit]
+
+    async def _by_words(
+        self, words: QueryWords, folded: str, filters: list[Any], in_stock_only: bool
+    ) -> list[dict[str, Any]]:
+        if not words.groups:
+            return []
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params = [words.tsquery, words.groups, folded, escaped, name_ngrams(folded)]
+        return await self._fetch(
+            "product_keyword_candidates", [*params, *filters, in_stock_only, CANDIDATES]
+        )
+
+    async def _by_meaning(
+        self, text: str, filters: list[Any], in_stock_only: bool
+    ) -> list[dict[str, Any]]:
+        query_vector = await hybrid.query_vector(self.settings, text)
+        if query_vector is None:
+            return []
+        rows = await self._fetch(
+            "product_vector_candidates",
+            [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
+            local_settings=VECTOR_SETTINGS,
+        )
+        return sorted(rows, key=lambda row: float(row["distance"]))
 
     async def _corrector(self) -> Corrector:
         """Typo correction against the catalog's own words (refreshed every few minutes)."""
