@@ -330,6 +330,7 @@ async def latency(size: int, labelled: list[dict[str, Any]], repeat: int) -> dic
                         "hybrid": catalog.search_products(query, max_price=price, limit=TOP),
                         "vector": vector_only(catalog, settings, query, price),
                         "fulltext": keyword_only(catalog, query, price),
+                        "ilike": ilike_baseline(query, price),
                     }
                     for name, call in calls.items():
                         t0 = time.perf_counter()

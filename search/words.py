@@ -160,12 +160,16 @@ def analyse(text: str, correct: Corrector | None = None) -> QueryWords:
 def typo_corrector(known: frozenset[str], cutoff: float = 0.8) -> Corrector:
     """Corrects a word of 5+ letters the catalog does not have to its closest catalog word."""
     import difflib
+    from collections import defaultdict
 
-    choices = sorted(known)
+    by_start: dict[str, list[str]] = defaultdict(list)  # a typo rarely hits the first letter
+    for word in sorted(known):
+        by_start[word[0]].append(word)
 
     def correct(word: str) -> str | None:
         if len(word) < 5 or word in known:
             return None
+        choices = [w for w in by_start.get(word[0], []) if abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
         return close[0] if close else None
 

@@ -7,7 +7,7 @@
 -- The full-text half of product search, bounded for large catalogs. Candidates: products
 -- whose name the query begins or is ($3: the folded query; $4: it LIKE-escaped, for the
 -- index on name_folded), products named whole in the query ($5: the query's word n-grams),
--- and up to 1,000 full-text matches ($1: an OR of word groups, each word also as a prefix
+-- and up to 300 full-text matches ($1: an OR of word groups, each word also as a prefix
 -- and with its synonyms). Best first: a name the query is or begins, the query's words in a
 -- name, most groups matched ($2: the groups), rank. Filters in the same query: $6 category,
 -- $7 brand (ILIKE patterns), $8 max price, $9 in stock only (a product the query names is
@@ -17,7 +17,7 @@ WITH pool AS (
     UNION
     (SELECT p.id FROM products p WHERE p.name_folded = ANY ($5::text[]) LIMIT 20)
     UNION
-    (SELECT p.id FROM products p WHERE p.search_vector @@ to_tsquery('simple', $1) LIMIT 1000)
+    (SELECT p.id FROM products p WHERE p.search_vector @@ to_tsquery('simple', $1) LIMIT 300)
 ),
 scored AS (
     SELECT p.id, p.name, p.name_folded,
@@ -110,4 +110,4 @@ SELECT DISTINCT w.word
   FROM (SELECT DISTINCT name, category, brand FROM products) p,
        regexp_split_to_table(shop_fold(concat_ws(' ', p.name, p.category, p.brand)),
                              '[^[:alnum:]]+') AS w(word)
- WHERE length(w.word) >= 4;
+ WHERE length(w.word) >= 4 AND w.word !~ '^[0-9]+$';
