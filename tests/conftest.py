@@ -121,6 +121,16 @@ def fake_llm() -> Iterator[Any]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def graph() -> Iterator[Any]:
+    """A loopback fake Graph API for the module (tests reset it as they need)."""
+    from tests.fakes.graph import FakeGraph
+
+    server = FakeGraph().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def llm(fake_llm: Any) -> Any:
     """The fake LLM server, with no scripts or recorded requests left from other tests."""

@@ -49,13 +49,6 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def desk_settings(database_url: str, graph: FakeGraph) -> Settings:
     return make_settings(
         database_url, FB_PAGE_ACCESS_TOKEN="page-token", GRAPH_API_BASE=graph.base_url

@@ -16,10 +16,10 @@ from database.extensions import available_extensions
 from search import embedder, index
 from search.index import prepare_search, refresh
 from search.words import analyse
+from tests.test_catalog import INTERNAL_KEYS, _keys
 from tools.catalog import ShopCatalog
 from tools.llm_tools import Caller, LLMShopTools
 
-INTERNAL_KEYS = {"stock", "low_stock_threshold", "total_sold", "total_revenue", "cost"}
 DRINKS = {"Milk Tea", "Fruit Tea", "Coffee", "Matcha", "Smoothie"}
 
 
@@ -54,14 +54,6 @@ def search(run: Any, settings: Settings, query: str, **kwargs: Any) -> list[dict
 
 def names(results: list[dict[str, Any]]) -> list[str]:
     return [item["name"] for item in results]
-
-
-def _keys(value: Any) -> set[str]:
-    if isinstance(value, dict):
-        return set(value) | {k for v in value.values() for k in _keys(v)}
-    if isinstance(value, list):
-        return {k for v in value for k in _keys(v)}
-    return set()
 
 
 # ------------------------------------------------------------------ embeddings, freshness

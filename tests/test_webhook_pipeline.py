@@ -28,13 +28,6 @@ OWNER = "6100000000000001"
 
 
 @pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def pipeline_settings(database_url: str, graph: FakeGraph, fake_llm: Any) -> Settings:
     return make_settings(
         database_url,
