@@ -22,12 +22,19 @@ SQL = load_sql("desk.sql")
 NOTE_CHARS = 160
 
 
-async def holder(psid: str, now: datetime, timeout_hours: float) -> dict[str, Any] | None:
-    """The hold on `psid`'s thread, if a person has it (an old hold times out and ends)."""
+async def holder(
+    psid: str, now: datetime, timeout_hours: float, event_key: str | None = None
+) -> dict[str, Any] | None:
+    """The hold on `psid`'s thread, if a person has it (an old hold times out and ends).
+
+    A hold made by the message `event_key` itself does not silence that message: its
+    retried job must still send the reply and notifications it owes."""
     rows = await connection().execute_query_dict(SQL["thread_get"], [psid])
     if not rows:
         return None
     hold = rows[0]
+    if event_key is not None and hold["event_key"] == event_key:
+        return None
     if now - hold["since"] >= timedelta(hours=timeout_hours):
         logger.info(
             "Thread of {} held since {}: timed out, the assistant resumes", psid, hold["since"]
@@ -37,9 +44,17 @@ async def holder(psid: str, now: datetime, timeout_hours: float) -> dict[str, An
     return hold
 
 
-async def hold(psid: str, escalation_id: int | None, passed_by: str, now: datetime) -> None:
-    """Record that a person takes the thread."""
-    await connection().execute_query(SQL["thread_hold"], [psid, escalation_id, passed_by, now])
+async def hold(
+    psid: str,
+    escalation_id: int | None,
+    passed_by: str,
+    now: datetime,
+    event_key: str | None = None,
+) -> None:
+    """Record that a person takes the thread (passed by the message `event_key`)."""
+    await connection().execute_query(
+        SQL["thread_hold"], [psid, escalation_id, passed_by, now, event_key]
+    )
 
 
 def pass_action(psid: str, target_app_id: str, escalation_id: int | None) -> Outgoing:

@@ -65,15 +65,15 @@ async def request_human(turn: Turn) -> DeskReply:
     await ask_staff(turn, turn.text, "support")
     esc = await escalations.by_event(turn.event_key)
     assert esc is not None
-    await handover.hold(turn.psid, esc.id, "shopper", turn.now)
+    await handover.hold(turn.psid, esc.id, "shopper", turn.now, turn.event_key)
     key = "handover" if esc.targets else "handover_none"
     return DeskReply(say(turn.language, key, ref=esc.id))
 
 
 async def thread_held(turn: Turn) -> bool:
     """Whether a person holds this shopper's thread (the assistant then stays silent)."""
-    hold = await handover.holder(turn.psid, turn.now, turn.settings.HANDOVER_TIMEOUT_HOURS)
-    return hold is not None
+    hours = turn.settings.HANDOVER_TIMEOUT_HOURS
+    return await handover.holder(turn.psid, turn.now, hours, turn.event_key) is not None
 
 
 async def late_relays(turn: Turn) -> list[str]:
@@ -170,7 +170,7 @@ async def _take(turn: Turn, staff: StaffMember, ref: int | None) -> DeskReply:
     esc = await escalations.get(ref)
     if esc is None:
         return DeskReply(say("en", "unknown_ref", ref=ref))
-    await handover.hold(esc.shopper_psid, esc.id, turn.psid, turn.now)
+    await handover.hold(esc.shopper_psid, esc.id, turn.psid, turn.now, turn.event_key)
     who = esc.shopper_name or say("en", "anonymous")
     action = handover.pass_action(esc.shopper_psid, turn.settings.HANDOVER_TARGET_APP_ID, esc.id)
     return DeskReply(say("en", "took", who=who, ref=esc.id), outgoing=[action])

@@ -75,7 +75,8 @@ async def process_event(
         parts = await outbox.parts(event_key)
         if not parts:
             now = ctx.clock()
-            if await handover.holder(psid, now, ctx.settings.HANDOVER_TIMEOUT_HOURS):
+            hours = ctx.settings.HANDOVER_TIMEOUT_HOURS
+            if await handover.holder(psid, now, hours, event_key):
                 logger.info("A person holds the chat with {}: not answered", psid)
                 await outbox.finish(event_key, "held")
                 return "held"

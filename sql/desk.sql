@@ -178,11 +178,13 @@ SELECT greatest(
 
 -- name: thread_get
 -- Who holds a shopper's thread (no row: the assistant does).
-SELECT psid, escalation_id, passed_by, since FROM thread_control WHERE psid = $1;
+SELECT psid, escalation_id, passed_by, since, event_key FROM thread_control WHERE psid = $1;
 
 -- name: thread_hold
--- A person takes the thread: the assistant stays silent until it comes back.
-INSERT INTO thread_control (psid, escalation_id, passed_by, since) VALUES ($1, $2, $3, $4)
+-- A person takes the thread ($5: the message that passed it): the assistant stays silent
+-- until it comes back.
+INSERT INTO thread_control (psid, escalation_id, passed_by, since, event_key)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (psid) DO UPDATE
    SET escalation_id = coalesce(EXCLUDED.escalation_id, thread_control.escalation_id),
        passed_by = EXCLUDED.passed_by

@@ -297,6 +297,8 @@ CREATE TABLE IF NOT EXISTS thread_control (
     passed_by     text,                              -- the staff PSID, or 'shopper'
     since         timestamptz NOT NULL DEFAULT now()
 );
+-- The message that passed the thread: its own retried job still sends what it must.
+ALTER TABLE thread_control ADD COLUMN IF NOT EXISTS event_key text;
 
 -- What each staff member was last told about pending escalations (no nagging).
 CREATE TABLE IF NOT EXISTS staff_notices (

@@ -663,3 +663,23 @@ def test_the_readme_walk_through_in_dry_run(
     ]
     human = post("talk_to_a_person.json")
     assert [r["purpose"] for r in human][:2] == ["reply", "handover"]
+
+
+def test_a_retry_after_a_crash_mid_handover_still_tells_everyone(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    """The thread is held and the escalation made, then the job dies before recording its
+    messages: the retried job is not silenced by its own hold."""
+    from desk import service
+    from desk.turn import Turn
+
+    key, raw = message(MAI, "can I talk to a real person?")
+    turn = Turn(MAI, "shopper", key, raw["message"]["text"], "en", shop.clock(), shop.settings)
+    run(service.request_human(turn))
+    deliver(run, shop, (key, raw))  # the retried job
+    assert "team member" in texts(graph, MAI)[0]
+    assert any(c["path"].endswith("/me/pass_thread_control") for c in graph.calls)
+    assert all(len(sends(graph, psid)) == 1 for psid in STAFF)
+    graph.reset()
+    say(run, shop, MAI, "hello?")  # a later message is silenced
+    assert sends(graph, MAI) == []
