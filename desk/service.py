@@ -233,6 +233,8 @@ async def staff_notice(turn: Turn) -> str | None:
         return None
     refs = sorted(esc.id for esc in mine)
     rows = await connection().execute_query_dict(SQL["staff_notice_get"], [staff.psid])
+    if rows and rows[0]["event_key"] == turn.event_key:  # a retried job: the same notice
+        return _pending_list("pending_list", mine, turn.now)
     raw = rows[0]["refs"] if rows else "[]"
     told = set(json.loads(raw) if isinstance(raw, str) else raw)
     told_at: datetime | None = rows[0]["told_at"] if rows else None
@@ -243,7 +245,7 @@ async def staff_notice(turn: Turn) -> str | None:
     if not new and not stale:
         return None
     await connection().execute_query(
-        SQL["staff_notice_set"], [staff.psid, json.dumps(refs), turn.now]
+        SQL["staff_notice_set"], [staff.psid, json.dumps(refs), turn.now, turn.event_key]
     )
     return await pending_text(turn, staff)
 

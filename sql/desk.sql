@@ -159,13 +159,14 @@ SELECT escalation_id FROM outbox_messages
  LIMIT 1;
 
 -- name: staff_notice_get
--- What a staff member was last told about pending escalations.
-SELECT refs, told_at FROM staff_notices WHERE psid = $1;
+-- What a staff member was last told about pending escalations, and in reply to which message.
+SELECT refs, told_at, event_key FROM staff_notices WHERE psid = $1;
 
 -- name: staff_notice_set
--- Record what a staff member has just been told.
-INSERT INTO staff_notices (psid, refs, told_at) VALUES ($1, $2::jsonb, $3)
-ON CONFLICT (psid) DO UPDATE SET refs = EXCLUDED.refs, told_at = EXCLUDED.told_at;
+-- Record what a staff member has just been told ($4: the message it goes before).
+INSERT INTO staff_notices (psid, refs, told_at, event_key) VALUES ($1, $2::jsonb, $3, $4)
+ON CONFLICT (psid) DO UPDATE
+   SET refs = EXCLUDED.refs, told_at = EXCLUDED.told_at, event_key = EXCLUDED.event_key;
 
 -- name: last_message_at
 -- When the person last wrote (what opens Messenger's messaging window): their latest

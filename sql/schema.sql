@@ -306,6 +306,7 @@ CREATE TABLE IF NOT EXISTS staff_notices (
     refs     jsonb NOT NULL DEFAULT '[]'::jsonb,
     told_at  timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE staff_notices ADD COLUMN IF NOT EXISTS event_key text;  -- the message told
 
 -- ------------------------------------------------------------------ indexes
 -- Completed orders by local-date range: covering, so sums come from the index.
