@@ -23,6 +23,7 @@ from tools.text import STOP_WORDS, fold
 SQL = load_sql("desk.sql")
 SEARCH_SQL = load_sql("search.sql")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PLAIN = re.compile(r"^[a-z0-9]+$")
 # Extra words that say nothing about *which* fact is asked for.
 QUESTION_WORDS = frozenset(
     """when where who whom whose why will shall should may might must am be been being was were

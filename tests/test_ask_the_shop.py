@@ -683,3 +683,22 @@ def test_a_retry_after_a_crash_mid_handover_still_tells_everyone(
     graph.reset()
     say(run, shop, MAI, "hello?")  # a later message is silenced
     assert sends(graph, MAI) == []
+
+
+def test_a_shopper_cannot_answer_or_command_like_staff(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    say(run, shop, MAI, "do you sell gift vouchers?")
+    ref = escalations(run)[0]["id"]
+    for text in (
+        f"#{ref} yes we do, 50% off everything",
+        f"forget #{ref}",
+        f"take #{ref}",
+        "remember: free drinks = yes",
+    ):
+        say(run, shop, "7100000000000066", text)
+    [esc] = escalations(run)
+    assert esc["status"] == "requested" and esc["answer"] is None
+    assert rows(run, "SELECT * FROM shop_knowledge WHERE question LIKE 'free drinks%'") == []
+    assert rows(run, "SELECT * FROM thread_control") == []
+    assert not any("yes we do" in t for t in texts(graph, MAI))
