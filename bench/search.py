@@ -107,7 +107,7 @@ async def ilike_baseline(query: str, max_price: Any) -> list[str]:
 async def vector_only(
     catalog: ShopCatalog, settings: Settings, query: str, max_price: Any
 ) -> list[str]:
-    from search.hybrid import VECTOR_SETTINGS, query_vector
+    from search.hybrid import query_vector, vector_settings
     from search.words import analyse
 
     vector = await query_vector(settings, analyse(query).embed_text)
@@ -116,7 +116,7 @@ async def vector_only(
     rows = await catalog._fetch(
         "product_vector_candidates",
         [vector, settings.EMBEDDING_MODEL, None, None, max_price, True, TOP],
-        local_settings=VECTOR_SETTINGS,
+        local_settings=vector_settings(),
     )
     rows.sort(key=lambda row: float(row["distance"]))
     return [row["name"] for row in rows]

@@ -54,6 +54,8 @@ async def answer(turn: Turn, staff: StaffMember, ref: int, text: str, save: bool
     if current.answer_event_key == turn.event_key and current.status == "answered":
         return await _after_answer(turn, current)  # this very message answered it before a retry
     was_expired = current.status == "expired"
+    # A support case (a damaged order, a refund) is one shopper's business: not learnt.
+    save = save and current.kind == "question"
     updated = await escalations.answer(ref, text, staff, turn.event_key, save=save)
     if updated is None:
         latest = await escalations.get(ref)
@@ -142,6 +144,8 @@ def confirmation(result: AnswerResult, staff: StaffMember) -> str:
     lines = [say("en", key, ref=ref, who=who)]
     if result.knowledge_id:
         lines.append(say("en", "saved", entry=result.knowledge_id))
+    elif esc.kind == "support":
+        lines.append(say("en", "not_saved_support"))
     else:
         lines.append(say("en", "not_saved"))
     if result.was_expired:

@@ -146,6 +146,12 @@ async def set_relay(ref: int, text: str, state: str, event_key: str | None) -> s
     return str(rows[0]["relay_text"])
 
 
+async def requeue_relay(ref: int) -> None:
+    """Meta refused the relay (the window closed, the tag is not approved): it waits for the
+    shopper's next message instead."""
+    await connection().execute_query(SQL["escalation_requeue_relay"], [ref])
+
+
 async def relays_for(shopper_psid: str, event_key: str) -> list[Escalation]:
     """Answers waiting for this shopper, or already claimed by this message."""
     return await _many("relays_waiting", [shopper_psid, event_key])

@@ -57,6 +57,11 @@ async def hold(
     )
 
 
+async def drop(psid: str) -> None:
+    """Forget a hold that never took (Meta refused to pass the thread): the assistant goes on."""
+    await connection().execute_query(SQL["thread_release"], [psid])
+
+
 def pass_action(psid: str, target_app_id: str, escalation_id: int | None) -> Outgoing:
     """The Send-side action passing the thread to the Page Inbox (or another app)."""
     metadata = f"escalation #{escalation_id}" if escalation_id else "handover"

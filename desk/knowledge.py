@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from asyncpg.exceptions import PostgresError
+from loguru import logger
+from tortoise.exceptions import OperationalError
 
 from database import connection, load_sql, state
 from search.hybrid import fuse, query_vector
@@ -144,9 +147,13 @@ async def _nearest(query: str, limit: int) -> list[dict[str, Any]]:
     vector = await query_vector(settings, query)
     if vector is None:
         return []
-    rows = await connection().execute_query_dict(
-        SEARCH_SQL["knowledge_vector_candidates"], [vector, settings.EMBEDDING_MODEL, limit]
-    )
+    try:
+        rows = await connection().execute_query_dict(
+            SEARCH_SQL["knowledge_vector_candidates"], [vector, settings.EMBEDDING_MODEL, limit]
+        )
+    except (OperationalError, PostgresError) as exc:
+        logger.warning("Knowledge search by meaning failed: {}; by words only", exc)
+        return []
     return sorted(rows, key=lambda row: float(row["distance"]))
 
 
@@ -171,8 +178,13 @@ async def add(
     source: str = "manual",
     escalation_id: int | None = None,
 ) -> int:
-    """Add an entry and return its id (an escalation's answer is added only once)."""
+    """Add an entry and return its id (an escalation's answer, or the same question and
+    answer again, is added only once)."""
     question, answer = _checked(question, answer)
+    if escalation_id is None:
+        same = await connection().execute_query_dict(SQL["knowledge_same"], [question, answer])
+        if same:
+            return int(same[0]["id"])
     rows = await connection().execute_query_dict(
         SQL["knowledge_add"], [question, answer, added_by, source, escalation_id]
     )
@@ -185,7 +197,7 @@ async def entries(*, include_inactive: bool = False, limit: int = 100) -> list[d
 
 
 async def remove(entry_id: int) -> str | None:
-    """Deactivate an entry; its question, or None when there is no such active entry."""
+    """Deactivate an entry; its question, or None when there is no such entry."""
     rows = await connection().execute_query_dict(SQL["knowledge_remove"], [entry_id])
     return str(rows[0]["question"]) if rows else None
 

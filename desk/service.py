@@ -180,9 +180,8 @@ async def _release(turn: Turn, ref: int) -> DeskReply:
     esc = await escalations.get(ref)
     if esc is None:
         return DeskReply(say("en", "unknown_ref", ref=ref))
-    note = await handover.release(esc.shopper_psid, turn.settings, turn.now)
-    if note is None:
-        return DeskReply(say("en", "release_unknown", ref=ref))
+    # Not held (any more) is fine: a retried "release" gives the same answer and action.
+    await handover.release(esc.shopper_psid, turn.settings, turn.now)
     who = esc.shopper_name or say("en", "anonymous")
     return DeskReply(
         say("en", "released", who=who, ref=ref),

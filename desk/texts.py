@@ -18,6 +18,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "lets us send it only when they write again — it will go then.",
         "saved": "Saved to the shop knowledge as #{entry}: the next shopper asking gets it at once.",
         "not_saved": "Not saved to the shop knowledge.",
+        "not_saved_support": "A support case: not saved to the shop knowledge (use "
+        "“remember: …” for a general answer).",
         "closed_by": "✔️ #{ref} was {how} by {who} — nothing more to do.",
         "closed_ok": "✔️ #{ref} closed without an answer.",
         "already": "#{ref} was already {how} by {who}.",
@@ -30,12 +32,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_hint": "Answer with “#<number> your answer”.",
         "remembered": "📝 Saved as #{entry}: “{question}” → “{answer}”.",
         "forgot": "🗑️ Forgot #{entry}: “{question}”.",
-        "forget_unknown": "There is no active knowledge entry #{entry}.",
+        "forget_unknown": "There is no knowledge entry #{entry}.",
         "took": "👤 The chat with {who} (#{ref}) is yours in the Page Inbox; the assistant stays "
         "quiet until you mark it done (or send “release #{ref}”).",
         "took_none": "There is no open question to take over. Use “take #<number>”.",
         "released": "🤖 The assistant is back in the chat with {who} (#{ref}).",
-        "release_unknown": "The chat of #{ref} is not held by a person.",
         "reminder": "⏰ Daily reminder — {count} question(s) still waiting:",
         "anonymous": "a shopper",
         # to shoppers

@@ -16,7 +16,7 @@ from typing import Any
 from loguru import logger
 
 from config import Settings
-from desk import handover
+from desk import escalations, handover
 from desk import service as desk
 from llm_api import ask_assistant
 from messenger import outbox
@@ -172,6 +172,7 @@ async def deliver(ctx: PipelineContext, parts: list[outbox.Part]) -> str | None:
             continue
         if part.recipient_psid in unreachable:
             await outbox.mark(part.id, "failed", error="an earlier part to them failed")
+            await _after_refusal(part)
             continue
         if ctx.graph.dry_run:
             logger.info(
@@ -205,7 +206,17 @@ async def deliver(ctx: PipelineContext, parts: list[outbox.Part]) -> str | None:
             await outbox.mark(part.id, "failed", attempts=1, error=note)
             unreachable.add(part.recipient_psid)
             notes.append(note)
+            await _after_refusal(part)
     return "; ".join(notes) or None
+
+
+async def _after_refusal(part: outbox.Part) -> None:
+    """What a permanent refusal changes: a thread never passed is not held; a relay refused
+    (window closed, tag not approved) waits for the shopper's next message."""
+    if part.purpose == "handover":
+        await handover.drop(part.recipient_psid)
+    elif part.purpose == "relay" and part.escalation_id is not None:
+        await escalations.requeue_relay(part.escalation_id)
 
 
 async def _send_with_retries(ctx: PipelineContext, part: outbox.Part) -> SendResult:

@@ -73,8 +73,7 @@ async def embed_passages(settings: Settings, texts: list[str]) -> list[list[floa
     if not texts:
         return []
     if is_builtin(settings):
-        model = await asyncio.to_thread(_builtin, settings.EMBEDDING_THREADS)
-        rows = await asyncio.to_thread(model.passage, texts)
+        rows = await _run_builtin(settings, "passage", texts)
         vectors = [to_list(row) for row in rows]
     else:
         vectors = await _hosted(settings, texts)
@@ -89,8 +88,7 @@ async def embed_query(settings: Settings, text: str) -> list[float]:
         _queries.move_to_end(key)
         return cached
     if is_builtin(settings):
-        model = await asyncio.to_thread(_builtin, settings.EMBEDDING_THREADS)
-        vector = to_list(await asyncio.to_thread(model.query, text))
+        vector = to_list(await _run_builtin(settings, "query", text))
     else:
         [vector] = await _hosted(settings, [text])
     vector = _checked(settings, vector)
@@ -98,6 +96,15 @@ async def embed_query(settings: Settings, text: str) -> list[float]:
     while len(_queries) > QUERY_CACHE:
         _queries.popitem(last=False)
     return vector
+
+
+async def _run_builtin(settings: Settings, method: str, text: str | list[str]) -> Any:
+    """The built-in model's `query` or `passage`, in a worker thread."""
+    try:
+        model = await asyncio.to_thread(_builtin, settings.EMBEDDING_THREADS)
+        return await asyncio.to_thread(getattr(model, method), text)
+    except (ImportError, OSError, RuntimeError, ValueError, MemoryError) as exc:
+        raise EmbeddingError(f"{BUILTIN}: {type(exc).__name__}: {exc}") from exc
 
 
 async def _hosted(settings: Settings, texts: list[str]) -> list[list[float]]:

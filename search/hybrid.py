@@ -23,8 +23,19 @@ CANDIDATES = 40  # from each half
 # Results found only by meaning: similarity at least FLOOR, and within BAND of the best one.
 VECTOR_FLOOR = 0.83
 VECTOR_BAND = 0.035
-# pgvector: keep scanning the HNSW graph until the filters leave enough rows.
-VECTOR_SETTINGS = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": "100"}
+# pgvector: keep scanning the HNSW graph until the filters leave enough rows (0.8+), and
+# look at more neighbours than the default 40.
+ITERATIVE_SETTINGS = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": "100"}
+PLAIN_SETTINGS = {"hnsw.ef_search": "100"}
+
+
+def vector_settings() -> dict[str, str]:
+    """The transaction settings of a vector query, for this server's pgvector."""
+    from search.index import STATE
+
+    return ITERATIVE_SETTINGS if STATE.iterative_scan else PLAIN_SETTINGS
+
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 

@@ -9,10 +9,11 @@ product tables directly) — at start-up, periodically, and by `flask embeddings
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from asyncpg.exceptions import InsufficientPrivilegeError
+from asyncpg.exceptions import InsufficientPrivilegeError, PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
@@ -35,6 +36,7 @@ class SearchState:
 
     vectors: bool = False
     reason: str = "not prepared"
+    iterative_scan: bool = False  # pgvector 0.8+: filtered HNSW scans keep going
 
 
 STATE = SearchState()
@@ -57,9 +59,18 @@ async def prepare_search(settings: Settings) -> SearchState:
         )
     try:
         await _apply_vector_schema(settings.EMBEDDING_DIMENSIONS)
-    except (OperationalError, InsufficientPrivilegeError) as exc:
+        rows = await connection().execute_query_dict(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        )
+    except (OperationalError, InsufficientPrivilegeError, PostgresError) as exc:
         return _set(False, f"pgvector could not be set up ({exc}): keyword search only")
-    return _set(True, f"search by meaning with {settings.EMBEDDING_MODEL} (pgvector)")
+    version = str(rows[0]["extversion"]) if rows else "0"
+    STATE.iterative_scan = _version(version) >= (0, 8)
+    return _set(True, f"search by meaning with {settings.EMBEDDING_MODEL} (pgvector {version})")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
 def _set(vectors: bool, reason: str) -> SearchState:

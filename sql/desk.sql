@@ -51,8 +51,15 @@ SELECT k.id, k.question, k.answer, k.source, k.active, k.added_by, k.created_at,
  LIMIT $2;
 
 -- name: knowledge_remove
--- Deactivate an entry (kept for the record); returns it when it was active.
-UPDATE shop_knowledge SET active = false WHERE id = $1 AND active RETURNING id, question;
+-- Deactivate an entry (kept for the record); returns it when it exists (removing it twice is
+-- the same as once).
+UPDATE shop_knowledge SET active = false WHERE id = $1 RETURNING id, question;
+
+-- name: knowledge_same
+-- An active entry with exactly this question and answer (a repeated "remember").
+SELECT id FROM shop_knowledge
+ WHERE active AND question = $1 AND answer = $2 AND escalation_id IS NULL
+ ORDER BY id LIMIT 1;
 
 -- name: staff_members
 -- Active employees reachable on Messenger.
@@ -118,6 +125,11 @@ UPDATE escalations
    SET relay_text = coalesce(relay_text, $2), relay_state = $3, relay_event_key = $4
  WHERE id = $1
 RETURNING relay_text;
+
+-- name: escalation_requeue_relay
+-- A relay Meta refused waits for the shopper's next message.
+UPDATE escalations SET relay_state = 'waiting', relay_event_key = NULL
+ WHERE id = $1 AND relay_state IN ('queued', 'tagged');
 
 -- name: relays_waiting
 -- Answers waiting for the shopper to write again (outside the window), or already claimed by

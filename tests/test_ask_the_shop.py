@@ -23,7 +23,7 @@ from desk.staff import route
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, housekeeping, process_event
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
+from tests.fakes.graph import FakeGraph, graph_error, graph_ok
 
 OWNER, MANAGER, SUPPORT = "6100000000000001", "6100000000000002", "6100000000000003"
 STAFF = {OWNER, MANAGER, SUPPORT}
@@ -382,7 +382,7 @@ def test_undeliverable_notification_is_shown_at_the_next_staff_message(
 ) -> None:
     # The reply to Mai goes; then the three notifications: the first (to staff outside the
     # 24-hour window) is refused by Meta with (#10) 2018278.
-    graph.script({"status": 200, "body": None}, graph_error(10, 2018278, "outside window"))
+    graph.script(graph_ok(), graph_error(10, 2018278, "outside window"))
     say(run, shop, MAI, "is there a changing table in the restroom?")
     ref = escalations(run)[0]["id"]
     [failed] = rows(
@@ -463,8 +463,15 @@ def test_staff_manage_knowledge_from_messenger(
     say(run, shop, OWNER, f"forget #{entry['id']}")
     assert f"Forgot #{entry['id']}" in texts(graph, OWNER)[-1]
     assert run(knowledge.search("corkage policy")) == []
-    say(run, shop, OWNER, f"forget #{entry['id']}")
-    assert "no active knowledge entry" in texts(graph, OWNER)[-1]
+    say(run, shop, OWNER, f"forget #{entry['id']}")  # again (or a retried job): the same
+    assert f"Forgot #{entry['id']}" in texts(graph, OWNER)[-1]
+    say(run, shop, OWNER, "forget #987654")
+    assert "There is no knowledge entry #987654" in texts(graph, OWNER)[-1]
+    say(run, shop, OWNER, "remember: corkage? We don't allow outside drinks")
+    say(run, shop, OWNER, "remember: corkage? We don't allow outside drinks")
+    assert (
+        len(rows(run, "SELECT id FROM shop_knowledge WHERE question = 'corkage?' AND active")) == 1
+    )
 
 
 def test_knowledge_search_english_vietnamese_and_short_entries(
@@ -702,3 +709,38 @@ def test_a_shopper_cannot_answer_or_command_like_staff(
     assert rows(run, "SELECT * FROM shop_knowledge WHERE question LIKE 'free drinks%'") == []
     assert rows(run, "SELECT * FROM thread_control") == []
     assert not any("yes we do" in t for t in texts(graph, MAI))
+
+
+def test_a_support_answer_is_not_learnt(run: Any, shop: PipelineContext, graph: FakeGraph) -> None:
+    say(run, shop, MAI, "my order arrived damaged")
+    [esc] = escalations(run)
+    assert esc["kind"] == "support"
+    say(run, shop, SUPPORT, f"#{esc['id']} so sorry Mai, a new one is on its way")
+    assert rows(run, "SELECT id FROM shop_knowledge WHERE escalation_id = $1", esc["id"]) == []
+    assert "A support case: not saved" in texts(graph, SUPPORT)[-1]
+    assert "a new one is on its way" in texts(graph, MAI)[-1]
+
+
+def test_a_refused_relay_waits_for_the_shoppers_next_message(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    say(run, shop, MAI, "can I bring my cat inside?")
+    ref = escalations(run)[0]["id"]
+    graph.reset()
+    # The staff confirmation goes; the relay to Mai is refused (window closed).
+    graph.script(graph_ok(), graph_error(10, 2018278, "outside window"))
+    say(run, shop, OWNER, f"#{ref} yes, for orders of 10 or more")
+    assert escalations(run)[0]["relay_state"] == "waiting"
+    say(run, shop, MAI, "hi again")
+    assert "for orders of 10 or more" in texts(graph, MAI)[0]
+
+
+def test_a_refused_handover_does_not_silence_the_assistant(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    graph.script_actions(graph_error(100, None, "Invalid app id"))
+    say(run, shop, MAI, "I want to talk to a human")
+    assert rows(run, "SELECT * FROM thread_control WHERE psid = $1", MAI) == []
+    graph.reset()
+    say(run, shop, MAI, "hello?")
+    assert len(sends(graph, MAI)) == 1

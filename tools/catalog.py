@@ -12,17 +12,21 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from asyncpg.exceptions import PostgresError
+from loguru import logger
+from tortoise.exceptions import OperationalError
+
 from database import load_sql
 from search import hybrid
 from search.hybrid import (
     CANDIDATES,
     NO_NAME_MATCH,
     VECTOR_FLOOR,
-    VECTOR_SETTINGS,
     fuse,
     name_ngrams,
     name_rank,
     unwanted,
+    vector_settings,
 )
 from search.words import Corrector, QueryWords, analyse, typo_corrector
 from tools.args import (
@@ -126,11 +130,16 @@ class ShopCatalog(ReadOnlyQueries):
         query_vector = await hybrid.query_vector(self.settings, text)
         if query_vector is None:
             return []
-        rows = await self._fetch(
-            "product_vector_candidates",
-            [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
-            local_settings=VECTOR_SETTINGS,
-        )
+        try:
+            rows = await self._fetch(
+                "product_vector_candidates",
+                [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
+                local_settings=vector_settings(),
+            )
+        except (OperationalError, PostgresError) as exc:
+            # The words half still answers; the shopper is never left without a reply.
+            logger.warning("Search by meaning failed for this query: {}", exc)
+            return []
         return sorted(rows, key=lambda row: float(row["distance"]))
 
     async def _corrector(self) -> Corrector:

@@ -26,9 +26,11 @@ def fold_map() -> tuple[str, str]:
 
 
 def fold(text: str) -> str:
-    """Lower-case `text` and strip its accents, exactly as the SQL side does."""
+    """Lower-case `text` and strip its accents, exactly as the SQL side does (decomposed
+    accents, as some keyboards send them, are composed first)."""
     source, target = fold_map()
-    return text.lower().translate(str.maketrans(source, target))
+    composed = unicodedata.normalize("NFC", text)
+    return composed.lower().translate(str.maketrans(source, target))
 
 
 # Vietnamese shoppers' words and their English catalog counterparts (folded, both ways).

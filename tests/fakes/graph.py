@@ -12,6 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def graph_ok() -> dict[str, Any]:
+    """A scripted reply that lets the call through as usual (to script a later one)."""
+    return {"pass": True}
+
+
 def graph_error(code: int, subcode: int | None = None, message: str = "fake") -> dict[str, Any]:
     """A Send API error reply: (HTTP status, body)."""
     body: dict[str, Any] = {
@@ -31,6 +36,8 @@ class FakeGraph:
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     replies: deque[dict[str, Any]] = field(default_factory=deque)
+    # For thread-control calls (pass/take_thread_control), scripted separately.
+    action_replies: deque[dict[str, Any]] = field(default_factory=deque)
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -44,10 +51,15 @@ class FakeGraph:
         with self.lock:
             self.replies.extend(replies)
 
+    def script_actions(self, *replies: dict[str, Any]) -> None:
+        with self.lock:
+            self.action_replies.extend(replies)
+
     def reset(self) -> None:
         with self.lock:
             self.calls.clear()
             self.replies.clear()
+            self.action_replies.clear()
             self.delay = 0.0
 
     @property
@@ -80,7 +92,13 @@ class FakeGraph:
                     time.sleep(fake.delay)
                 with fake.lock:
                     is_message = "message" in body
-                    reply = fake.replies.popleft() if is_message and fake.replies else None
+                    is_action = "thread_control" in self.path
+                    queue = (
+                        fake.replies if is_message else fake.action_replies if is_action else None
+                    )
+                    reply = queue.popleft() if queue else None
+                    if reply is not None and reply.get("pass"):
+                        reply = None
                     if reply is None or reply.get("status") == 200:
                         fake.calls.append({"path": self.path, "body": body, "time": time.time()})
                 if reply is None:
