@@ -196,10 +196,11 @@ async def entries(*, include_inactive: bool = False, limit: int = 100) -> list[d
     return await connection().execute_query_dict(SQL["knowledge_list"], [include_inactive, limit])
 
 
-async def remove(entry_id: int) -> str | None:
-    """Deactivate an entry; its question, or None when there is no such entry."""
+async def remove(entry_id: int) -> tuple[str, bool] | None:
+    """Deactivate an entry: (its question, whether it was active), or None when there is no
+    such entry. Removing it again changes nothing."""
     rows = await connection().execute_query_dict(SQL["knowledge_remove"], [entry_id])
-    return str(rows[0]["question"]) if rows else None
+    return (str(rows[0]["question"]), bool(rows[0]["was_active"])) if rows else None
 
 
 def read_entries(path: Path) -> list[tuple[str, str]]:

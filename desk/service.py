@@ -147,10 +147,10 @@ async def _dispatch(turn: Turn, staff: StaffMember, command: StaffCommand) -> De
             say("en", "remembered", entry=entry, question=command.question, answer=command.text)
         )
     if command.action == "forget":
-        question = await knowledge.remove(int(command.ref or 0))
-        if question is None:
+        removed = await knowledge.remove(int(command.ref or 0))
+        if removed is None:
             return DeskReply(say("en", "forget_unknown", entry=command.ref))
-        return DeskReply(say("en", "forgot", entry=command.ref, question=question))
+        return DeskReply(say("en", "forgot", entry=command.ref, question=removed[0]))
     if command.action in ("take", "take_over"):
         return await _take(turn, staff, command.ref)
     if command.action == "release":

@@ -191,10 +191,12 @@ def knowledge_remove(entry: str) -> None:
     digits = entry.strip().lstrip("#")
     if not digits.isdigit():
         raise click.BadParameter("give the entry number, e.g. 12 or #12")
-    question = run_with_database(lambda: knowledge.remove(int(digits)))
-    if question is None:
-        raise click.ClickException(f"no active entry #{digits}")
-    click.echo(f"Removed #{digits}: {question}")
+    removed = run_with_database(lambda: knowledge.remove(int(digits)))
+    if removed is None:
+        raise click.ClickException(f"no entry #{digits}")
+    if not removed[1]:
+        raise click.ClickException(f"no active entry #{digits}: it was removed before")
+    click.echo(f"Removed #{digits}: {removed[0]}")
 
 
 @knowledge_group.command("import")

@@ -53,7 +53,10 @@ SELECT k.id, k.question, k.answer, k.source, k.active, k.added_by, k.created_at,
 -- name: knowledge_remove
 -- Deactivate an entry (kept for the record); returns it when it exists (removing it twice is
 -- the same as once).
-UPDATE shop_knowledge SET active = false WHERE id = $1 RETURNING id, question;
+UPDATE shop_knowledge k SET active = false
+  FROM (SELECT id, active FROM shop_knowledge WHERE id = $1 FOR UPDATE) AS before
+ WHERE k.id = before.id
+RETURNING k.id, k.question, before.active AS was_active;
 
 -- name: knowledge_same
 -- An active entry with exactly this question and answer (a repeated "remember").
