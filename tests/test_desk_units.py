@@ -166,3 +166,23 @@ def test_human_requests(text: str, expected: bool) -> None:
 )
 def test_knowledge_search_words(query: str, words: list[str]) -> None:
     assert search_words(query) == words
+
+
+def test_decomposed_accents_fold_like_composed_ones() -> None:
+    import unicodedata
+
+    from tools.text import fold
+
+    composed = "Trà Sữa Trân Châu Đường Đen"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert fold(decomposed) == fold(composed) == "tra sua tran chau duong den"
+
+
+def test_embedding_dimensions_beyond_an_hnsw_index_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EMBEDDING_DIMENSIONS", "3072")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None)
+    assert str(raised.value).startswith("Configuration error: EMBEDDING_DIMENSIONS:")
