@@ -107,47 +107,22 @@ async def ilike_baseline(query: str, max_price: Any) -> list[str]:
 async def vector_only(
     catalog: ShopCatalog, settings: Settings, query: str, max_price: Any
 ) -> list[str]:
-    from search.hybrid import query_vector, vector_settings
+    """The shopper tool's vector half alone (same filters), top 5."""
     from search.words import analyse
 
-    vector = await query_vector(settings, analyse(query).embed_text)
-    if vector is None:
-        return []
-    rows = await catalog._fetch(
-        "product_vector_candidates",
-        [vector, settings.EMBEDDING_MODEL, None, None, max_price, True, TOP],
-        local_settings=vector_settings(),
-    )
-    rows.sort(key=lambda row: float(row["distance"]))
-    return [row["name"] for row in rows]
+    rows = await catalog._by_meaning(analyse(query).embed_text, [None, None, max_price], True)
+    return [row["name"] for row in rows[:TOP]]
 
 
 async def keyword_only(catalog: ShopCatalog, query: str, max_price: Any) -> list[str]:
-    from search.hybrid import name_ngrams
+    """The shopper tool's full-text half alone (same filters), top 5."""
     from search.words import analyse
     from tools.text import fold
 
-    words = analyse(query)
-    if not words.groups:
-        return []
-    folded = fold(query.strip())
-    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = await catalog._fetch(
-        "product_keyword_candidates",
-        [
-            words.tsquery,
-            words.groups,
-            folded,
-            escaped,
-            name_ngrams(folded),
-            None,
-            None,
-            max_price,
-            True,
-            TOP,
-        ],
+    rows = await catalog._by_words(
+        analyse(query), fold(query.strip()), [None, None, max_price], True
     )
-    return [row["name"] for row in rows]
+    return [row["name"] for row in rows[:TOP]]
 
 
 def score(found: list[str], relevant: set[str]) -> tuple[float, float]:

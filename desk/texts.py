@@ -46,7 +46,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "shortly.",
         "handover_none": "I've noted that you'd like to talk to a person (#{ref}); the shop will "
         "follow up here as soon as someone is available.",
-        "back": "I'm back — the team member has finished. How else can I help?",
     },
     "vi": {
         "relay": "💬 Về câu hỏi #{ref} của bạn (“{question}”), cửa hàng trả lời:\n{answer}",
@@ -55,7 +54,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "tại đây.",
         "handover_none": "Mình đã ghi nhận bạn muốn nói chuyện với nhân viên (#{ref}); cửa hàng "
         "sẽ liên hệ lại tại đây sớm nhất.",
-        "back": "Mình quay lại rồi — nhân viên đã hỗ trợ xong. Bạn cần gì thêm không?",
         "anonymous": "một khách hàng",
     },
 }

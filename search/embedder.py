@@ -48,11 +48,6 @@ def _builtin(threads: int) -> _Model:
         return _model
 
 
-def model_loaded() -> bool:
-    """Whether this process has loaded the built-in model."""
-    return _model is not None
-
-
 def is_builtin(settings: Settings) -> bool:
     """Whether the configured model is the built-in offline one."""
     return settings.EMBEDDING_MODEL.strip().lower() == BUILTIN

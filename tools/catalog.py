@@ -36,7 +36,7 @@ from tools.args import (
     validate_args,
 )
 from tools.periods import local_date
-from tools.rag_analytics import ORDER_STATUS, like_pattern
+from tools.rag_analytics import ORDER_STATUS, like_escape, like_pattern
 from tools.readonly import ReadOnlyQueries
 from tools.text import fold
 
@@ -118,8 +118,7 @@ class ShopCatalog(ReadOnlyQueries):
     ) -> list[dict[str, Any]]:
         if not words.groups:
             return []
-        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params = [words.tsquery, words.groups, folded, escaped, name_ngrams(folded)]
+        params = [words.tsquery, words.groups, folded, like_escape(folded), name_ngrams(folded)]
         return await self._fetch(
             "product_keyword_candidates", [*params, *filters, in_stock_only, CANDIDATES]
         )

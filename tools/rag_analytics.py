@@ -45,12 +45,16 @@ class Rows(list[dict[str, Any]]):
         self.total_count = total_count
 
 
+def like_escape(text: str) -> str:
+    """`text` with LIKE's wildcards (and the escape character) escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(text: str | None) -> str | None:
     """`%text%` with LIKE's wildcards escaped, so the text matches literally."""
     if text is None:
         return None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_escape(text)}%"
 
 
 def payment_spellings(method: str | None) -> list[str] | None:
