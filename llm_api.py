@@ -37,9 +37,10 @@ from database.models import LLMTurn
 from database.privacy import delete_sender_data
 from desk import service as desk
 from desk.turn import DeskReply, Outgoing, Turn
-from tools.llm_tools import OWNER, Caller, LLMShopTools, ToolResult
+from tools.llm_tools import OWNER, TEAM, Caller, LLMShopTools, ToolResult
 from tools.periods import local_today
 from tools.roles import resolve_caller
+from tools.text import clean_text
 
 STORED_RESULT_CHARS = 1500
 OWNER_QUICK_REPLIES = ["Revenue today", "Revenue this week", "Low stock", "Best sellers"]
@@ -195,6 +196,7 @@ async def ask_assistant(
     """
     settings = settings or state().settings
     now = now or datetime.now(UTC)
+    text = clean_text(text)  # the webhook cleans its bodies; `flask ask` and tests come here
     caller = await resolve_caller(psid, settings)
     language = detect_language(text)
     if is_reset(text):
@@ -219,7 +221,7 @@ async def ask_assistant(
     caller = Caller(psid, caller.role, turn)
     before: list[str] = []
     handled: DeskReply | None = None
-    if caller.role == OWNER:
+    if caller.role in TEAM:
         handled = await desk.staff_command(turn)
         notice = await desk.staff_notice(turn) if not _lists_pending(handled) else None
         before = [notice] if notice else []

@@ -64,8 +64,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     register_cli(app)
     if not settings.FB_APP_SECRET:
+        allowed = " (ALLOW_UNSIGNED_WEBHOOKS)" if settings.ALLOW_UNSIGNED_WEBHOOKS else ""
         logger.warning(
-            "FB_APP_SECRET is not set: POST /facebook accepts unsigned requests (development only)"
+            "FB_APP_SECRET is not set: POST /facebook accepts unsigned requests{} — anyone who "
+            "finds the URL can write as any sender (development only)",
+            allowed,
         )
     if not settings.send_enabled:
         logger.info("FB_PAGE_ACCESS_TOKEN is not set: replies are logged, not sent (dry run)")

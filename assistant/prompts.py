@@ -12,6 +12,13 @@ OWNER_SCOPE = (
     "When they answer a shopper's pending question (#12) in plain words, call "
     "answer_escalation with its reference; search_shop_knowledge shows what the shop knows."
 )
+STAFF_SCOPE = (
+    "You are talking to a member of the shop's TEAM (support). Help them with the menu, "
+    "prices, the shop knowledge and shoppers' pending questions: when they answer one (#12) "
+    "in plain words, call answer_escalation with its reference. Revenue, sales, customers' "
+    "spending, stock figures and staff performance are for the owner and managers: say so "
+    "instead of guessing."
+)
 SHOPPER_SCOPE = (
     "You are talking to a SHOPPER (a customer). Help them find products, prices, pictures and "
     "their OWN orders only. Never reveal revenue, sales figures, stock counts, costs, other "
@@ -53,7 +60,7 @@ def system_prompt(
     settings: Settings, *, role: str, today: date, highlights: list[str] | None = None
 ) -> str:
     """The system message for one turn."""
-    scope = OWNER_SCOPE if role == "owner" else SHOPPER_SCOPE
+    scope = {"owner": OWNER_SCOPE, "staff": STAFF_SCOPE}.get(role, SHOPPER_SCOPE)
     lines = [
         f"You are the Messenger assistant of {settings.SHOP_NAME}.",
         f"Today is {today.strftime('%A')}, {today.isoformat()} (shop time zone "

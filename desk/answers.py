@@ -13,6 +13,7 @@ from desk.staff import StaffMember
 from desk.texts import say
 from desk.turn import Outgoing, Turn, last_message_at
 from desk.windows import Delivery, relay_window
+from tools.text import fold
 
 QUEUED, TAGGED, WAITING = "queued", "tagged", "waiting"
 
@@ -124,6 +125,20 @@ async def _in_shopper_language(turn: Turn, esc: Escalation) -> str:
         logger.warning("Could not rewrite the answer to #{}: {}; relaying as written", esc.id, exc)
         return answer_text
     return rewritten or answer_text
+
+
+def _comparable(text: str) -> str:
+    return " ".join(fold(text).lower().split()).strip(" \"'“”‘’.,;:!?-–—")
+
+
+def staff_words(proposed: str, message: str) -> str:
+    """What a model may relay for a staff member: the part of their own message it proposes
+    (quoted verbatim), else their whole message — never words it composed itself, which a
+    prompt injection planted in a learnt question could fill with other customers' data."""
+    wanted, said = _comparable(proposed), _comparable(message)
+    if wanted and len(wanted) >= 2 and wanted in said:
+        return proposed.strip()
+    return message.strip()
 
 
 def confirmation(result: AnswerResult, staff: StaffMember) -> str:

@@ -6,7 +6,8 @@
 - `remember: <question> = <answer>` (or just `remember: <fact>`) adds shop knowledge;
 - `forget #12` removes knowledge entry 12;
 - `take #12` / `take over` hands the shopper's chat to the Page Inbox;
-  `release #12` gives it back to the assistant;
+  `release #12` gives it back to the assistant (`release` alone: the chat a person took
+  most recently, e.g. by replying from the Page Inbox);
 - `pending` lists what is waiting.
 """
 
@@ -32,7 +33,7 @@ _REMEMBER = re.compile(r"^\s*(?:remember|ghi nho|nho)\s*[:,\-–—]\s*(?P<fact>
 _FORGET = re.compile(rf"^\s*(?:forget|quen|xoa)\s*{_REF}\s*$")
 _TAKE = re.compile(rf"^\s*(?:take|take over|nhan)\s*{_REF}\s*$")
 _TAKE_OVER = re.compile(r"^\s*(?:take over|take it|toi nhan|de toi)\s*[.!]?\s*$")
-_RELEASE = re.compile(rf"^\s*(?:release|give back|hand back|tra lai)\s*{_REF}\s*$")
+_RELEASE = re.compile(rf"^\s*(?:release|give back|hand back|tra lai)\s*(?:{_REF})?\s*[.!]?\s*$")
 _PENDING = re.compile(r"^\s*(?:pending|waiting|escalations|cho tra loi)\s*[?.!]?\s*$")
 _FACT_SPLIT = re.compile(r"\s*(?:=|->|→|\?\s)\s*")
 
@@ -54,7 +55,8 @@ def parse_staff_command(text: str, reply_to_ref: int | None = None) -> StaffComm
     for pattern, action in ((_FORGET, "forget"), (_TAKE, "take"), (_RELEASE, "release")):
         match = pattern.match(folded)
         if match:
-            return StaffCommand(action, ref=int(match.group("ref")))
+            ref = match.group("ref")
+            return StaffCommand(action, ref=int(ref) if ref else None)
     if _TAKE_OVER.match(folded):
         return StaffCommand("take_over", ref=reply_to_ref)
     if _PENDING.match(folded):

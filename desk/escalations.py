@@ -157,6 +157,11 @@ async def relays_for(shopper_psid: str, event_key: str) -> list[Escalation]:
     return await _many("relays_waiting", [shopper_psid, event_key])
 
 
+async def open_of_shopper(shopper_psid: str) -> list[Escalation]:
+    """The shopper's escalations still waiting for staff (requested), oldest first."""
+    return await _many("escalations_open_of_shopper", [shopper_psid])
+
+
 async def pending() -> list[Escalation]:
     """Open (requested) escalations, oldest first."""
     return await _many("escalations_pending", [])

@@ -35,6 +35,13 @@ async def holder(
     hold = rows[0]
     if event_key is not None and hold["event_key"] == event_key:
         return None
+    until = hold.get("until")
+    if until is not None:  # a person's reply from the Page Inbox: quiet until then
+        if now < until:
+            return hold
+        logger.info("No person has written to {} since {}: the assistant resumes", psid, until)
+        await connection().execute_query(SQL["thread_release"], [psid])
+        return None
     if now - hold["since"] >= timedelta(hours=timeout_hours):
         logger.info(
             "Thread of {} held since {}: timed out, the assistant resumes", psid, hold["since"]
@@ -55,6 +62,23 @@ async def hold(
     await connection().execute_query(
         SQL["thread_hold"], [psid, escalation_id, passed_by, now, event_key]
     )
+
+
+async def pause_for_person(psid: str, now: datetime, minutes: float) -> None:
+    """A person replied to `psid` from the Page: the assistant steps back for `minutes` (each
+    reply starts them again) so that two voices never answer one shopper."""
+    if minutes <= 0:
+        return
+    await connection().execute_query(
+        SQL["thread_pause"], [psid, now, now + timedelta(minutes=minutes)]
+    )
+    logger.info("A person replied to {}: the assistant stays quiet for {:g} min", psid, minutes)
+
+
+async def latest_hold() -> dict[str, Any] | None:
+    """The thread a person took most recently, if any."""
+    rows = await connection().execute_query_dict(SQL["thread_latest"], [])
+    return rows[0] if rows else None
 
 
 async def drop(psid: str) -> None:

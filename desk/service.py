@@ -30,7 +30,25 @@ QUESTION_CHARS = 300
 
 
 async def ask_staff(turn: Turn, question: str, kind: str) -> dict[str, object]:
-    """Create (once per shopper message) the escalation of `question`; the tool's result."""
+    """Create (once per shopper message) the escalation of `question`; the tool's result.
+
+    A shopper with ESCALATION_LIMIT_PER_SHOPPER questions already open gets no new one (and no
+    staff member another notification): they are told one is already with the team."""
+    if await escalations.by_event(turn.event_key) is None:
+        waiting = await escalations.open_of_shopper(turn.psid)
+        if len(waiting) >= turn.settings.ESCALATION_LIMIT_PER_SHOPPER:
+            refs = ", ".join(esc.ref for esc in waiting)
+            logger.warning(
+                "Escalation limit: {} already has {} open ({})", turn.psid, len(waiting), refs
+            )
+            return {
+                "reference": waiting[-1].ref,
+                "kind": kind,
+                "status": "limit",
+                "open_questions": [esc.ref for esc in waiting],
+                "note": "this shopper's earlier questions are already with the team; no new "
+                "one was raised: tell them the team will answer here",
+            }
     targets = await route(kind, turn.settings)
     esc, created = await escalations.create(
         event_key=turn.event_key,
@@ -62,9 +80,10 @@ async def ask_staff(turn: Turn, question: str, kind: str) -> dict[str, object]:
 
 async def request_human(turn: Turn) -> DeskReply:
     """The shopper asks for a person: escalate, hand the thread to the Page Inbox, tell them."""
-    await ask_staff(turn, turn.text, "support")
+    result = await ask_staff(turn, turn.text, "support")
     esc = await escalations.by_event(turn.event_key)
-    assert esc is not None
+    if esc is None:  # the shopper's questions already wait for the team
+        return DeskReply(say(turn.language, "limit", ref=result["reference"]))
     await handover.hold(turn.psid, esc.id, "shopper", turn.now, turn.event_key)
     key = "handover" if esc.targets else "handover_none"
     return DeskReply(say(turn.language, key, ref=esc.id))
@@ -154,7 +173,9 @@ async def _dispatch(turn: Turn, staff: StaffMember, command: StaffCommand) -> De
     if command.action in ("take", "take_over"):
         return await _take(turn, staff, command.ref)
     if command.action == "release":
-        return await _release(turn, int(command.ref or 0))
+        if command.ref is None:
+            return await _release_latest(turn)
+        return await _release(turn, command.ref)
     listing = await pending_text(turn, staff) or say("en", "pending_none")
     return DeskReply(listing, lists_pending=True)
 
@@ -187,6 +208,22 @@ async def _release(turn: Turn, ref: int) -> DeskReply:
         say("en", "released", who=who, ref=ref),
         outgoing=[handover.take_action(esc.shopper_psid, esc.id)],
     )
+
+
+async def _release_latest(turn: Turn) -> DeskReply:
+    """`release` without a reference: the chat a person took most recently (a handover, or a
+    reply from the Page Inbox that silenced the assistant)."""
+    hold = await handover.latest_hold()
+    if hold is None:
+        return DeskReply(say("en", "release_none"))
+    if hold.get("escalation_id"):
+        return await _release(turn, int(hold["escalation_id"]))
+    psid = str(hold["psid"])
+    await handover.release(psid, turn.settings, turn.now)
+    who = await shopper_name(psid) or say("en", "anonymous")
+    # A pause after a person's reply never passed the thread: there is nothing to take back.
+    action = [] if hold.get("until") is not None else [handover.take_action(psid, None)]
+    return DeskReply(say("en", "released_chat", who=who), outgoing=action)
 
 
 def _relevant(esc: Escalation, psid: str) -> bool:

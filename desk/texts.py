@@ -37,6 +37,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "quiet until you mark it done (or send “release #{ref}”).",
         "took_none": "There is no open question to take over. Use “take #<number>”.",
         "released": "🤖 The assistant is back in the chat with {who} (#{ref}).",
+        "released_chat": "🤖 The assistant is back in the chat with {who}.",
+        "release_none": "No chat is held by a person: the assistant answers everyone.",
         "reminder": "⏰ Daily reminder — {count} question(s) still waiting:",
         "anonymous": "a shopper",
         # to shoppers
@@ -46,6 +48,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "shortly.",
         "handover_none": "I've noted that you'd like to talk to a person (#{ref}); the shop will "
         "follow up here as soon as someone is available.",
+        "limit": "Your earlier question ({ref}) is already with our team — they will answer "
+        "you right here.",
     },
     "vi": {
         "relay": "💬 Về câu hỏi #{ref} của bạn (“{question}”), cửa hàng trả lời:\n{answer}",
@@ -55,6 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "handover_none": "Mình đã ghi nhận bạn muốn nói chuyện với nhân viên (#{ref}); cửa hàng "
         "sẽ liên hệ lại tại đây sớm nhất.",
         "anonymous": "một khách hàng",
+        "limit": "Câu hỏi trước của bạn ({ref}) đã được chuyển cho nhân viên — họ sẽ trả lời "
+        "bạn ngay tại đây.",
     },
 }
 

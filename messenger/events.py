@@ -14,6 +14,10 @@ LIKE_STICKER_ID = 369239263222822
 _SECONDS_THRESHOLD = 100_000_000_000  # below this a timestamp is taken to be in seconds (~1973)
 _INT_LIMIT = 10**30  # ids and timestamps are far smaller; avoids giant-int pitfalls
 
+# Sent as every message's `metadata`: Meta echoes it back, so the webhook can tell the
+# assistant's own messages from those a person sent from the Page Inbox.
+ECHO_MARK = "shop-assistant"
+
 Channel = Literal["messaging", "standby"]
 _CHANNELS: tuple[Channel, ...] = ("messaging", "standby")
 Fields = dict[str, Any]
@@ -346,3 +350,31 @@ def parse_webhook(payload: Any) -> WebhookBatch:
                 if isinstance(item, dict):
                     events.append(parse_event(item, channel, page_id))
     return WebhookBatch(object="page", events=events)
+
+
+def mark_for(part_id: int | None) -> str:
+    """The `metadata` sent with a message: our mark, naming the outbox part when known (its
+    echo then confirms a send whose answer timed out)."""
+    return ECHO_MARK if part_id is None else f"{ECHO_MARK}:{part_id}"
+
+
+def is_our_mark(metadata: str | None) -> bool:
+    """Whether an echo's metadata says the assistant sent it."""
+    return metadata == ECHO_MARK or (metadata or "").startswith(ECHO_MARK + ":")
+
+
+def part_of_mark(metadata: str | None) -> int | None:
+    """The outbox part an echo's metadata names, if any."""
+    if not is_our_mark(metadata):
+        return None
+    number = (metadata or "").partition(":")[2]
+    return int(number) if number.isdigit() and len(number) < 19 else None
+
+
+def is_person_echo(event: Event, app_id: str | None) -> bool:
+    """An echo of a message a person sent from the Page (the Page Inbox, the Pages app): not
+    marked as the assistant's own, and not sent by this app (`app_id`, when known)."""
+    if event.kind is not EventKind.ECHO or event.user_id is None or not event.text:
+        return False
+    ours = is_our_mark(event.metadata) or (app_id is not None and event.app_id == app_id)
+    return not ours

@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from loguru import logger
 
 from config import Settings
+from messenger.events import mark_for
 
 RETRYABLE_CODES = {1, 2, 4, 613, 1200, -1}
-# Sent as every message's `metadata`: Meta echoes it back, so the webhook can tell the
-# assistant's own messages from those a person sent from the Page Inbox.
-ECHO_MARK = "shop-assistant"
-TOKEN_CODES = {190}
+# The page token is invalid or expired (190), or the session behind it is (102): not the
+# message's fault — it waits until a working token is set.
+TOKEN_CODES = {190, 102}
 
 
 class Outcome(enum.StrEnum):
@@ -80,7 +79,6 @@ class GraphClient:
         self.settings = settings
         self.url = f"{settings.GRAPH_API_BASE.rstrip('/')}/{settings.GRAPH_API_VERSION}/me/messages"
         self._local = threading.local()
-        self._token_warned = False
 
     @property
     def dry_run(self) -> bool:
@@ -114,16 +112,7 @@ class GraphClient:
             data = None
         if response.ok and isinstance(data, dict) and "error" not in data:
             return SendResult(Outcome.SENT, message_id=data.get("message_id"))
-        result = classify_error(response.status_code, data)
-        if result.outcome is Outcome.TOKEN and not self._token_warned:
-            self._token_warned = True
-            logger.critical(
-                "The page access token was rejected (code {}, subcode {}): regenerate "
-                "FB_PAGE_ACCESS_TOKEN. Nothing can be sent until then.",
-                result.code,
-                result.subcode,
-            )
-        return result
+        return classify_error(response.status_code, data)
 
     def send_message(
         self,
@@ -132,12 +121,13 @@ class GraphClient:
         *,
         messaging_type: str = "RESPONSE",
         tag: str | None = None,
+        part_id: int | None = None,
     ) -> SendResult:
         """Send one message (text or attachment, with optional quick replies)."""
         payload: dict[str, Any] = {
             "recipient": {"id": psid},
             "messaging_type": messaging_type,
-            "message": {**message, "metadata": ECHO_MARK},
+            "message": {**message, "metadata": mark_for(part_id)},
         }
         if tag:
             payload["tag"] = tag

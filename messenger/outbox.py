@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -54,11 +55,16 @@ class Part:
 
 
 async def claim(
-    event_key: str, psid: str | None, kind: str, payload: dict[str, Any]
+    event_key: str,
+    psid: str | None,
+    kind: str,
+    payload: dict[str, Any],
+    sent_at: datetime | None = None,
 ) -> tuple[str | None, int]:
-    """Record the event; return (its state before this attempt, the attempt number)."""
+    """Record the event (sent by the person at `sent_at`); return (its state before this
+    attempt, the attempt number)."""
     rows = await connection().execute_query_dict(
-        SQL["inbox_claim"], [event_key, psid, kind, json.dumps(payload, default=str)]
+        SQL["inbox_claim"], [event_key, psid, kind, json.dumps(payload, default=str), sent_at]
     )
     return rows[0]["prior_state"], int(rows[0]["attempts"])
 

@@ -18,19 +18,28 @@ import psycopg_pool
 from loguru import logger
 from procrastinate import (
     App,
+    BaseRetryStrategy,
     JobContext,
     PsycopgConnector,
-    RetryStrategy,
+    RetryDecision,
     SyncPsycopgConnector,
 )
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from procrastinate.jobs import Job
 from procrastinate.schema import SchemaManager
 
 from config import Settings
+from database import connection, load_sql
 from database.connection import libpq_url
+from messenger import outbox
+from messenger.delivery import SendUnsettled, TokenRejected
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, housekeeping, process_event
 
+PIPELINE_SQL = load_sql("pipeline.sql")
+
+# (event key, sender PSID, the raw event, channel, page id): what one job carries.
+EventJob = tuple[str, str | None, dict[str, Any], str, str | None]
 HANDLE_EVENT = "handle_event"
 RETRY_STALLED = "retry_stalled_jobs"
 HOUSEKEEPING = "escalation_housekeeping"
@@ -40,6 +49,28 @@ HOUSEKEEPING_CRON = "*/10 * * * *"
 SCHEMA_LOCK_KEY = 7_215_530_010
 # Attempts of a failing event (database down, a bug) before it is parked as failed.
 MAX_ATTEMPTS = 4
+# A rejected page token: retried without end, at most this many seconds apart.
+TOKEN_RETRY_CAP = 30
+# A send that timed out is settled after this long (time for Meta's echo to arrive).
+UNSETTLED_WAIT = 15
+
+
+class EventRetry(BaseRetryStrategy):
+    """When a failed event runs again: a rejected token waits (backoff capped at 30 s) as long
+    as it takes; a timed-out send after the echo had time to come; other errors a few times
+    with exponential backoff, then the event is parked as failed."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        attempts = job.attempts
+        if isinstance(exception, TokenRejected):
+            return RetryDecision(retry_in={"seconds": min(2 ** (attempts + 1), TOKEN_RETRY_CAP)})
+        if attempts >= MAX_ATTEMPTS - 1:
+            return None
+        if isinstance(exception, SendUnsettled):
+            return RetryDecision(retry_in={"seconds": UNSETTLED_WAIT})
+        return RetryDecision(retry_in={"seconds": 2 ** (attempts + 1)})
+
+
 # Six fields: the last one is seconds (procrastinate/croniter), so this runs every 5 s.
 RETRY_STALLED_CRON = "* * * * * */5"
 
@@ -49,12 +80,25 @@ async def handle_event(
 ) -> None:
     """Process one webhook event (retried with backoff on errors, bounded)."""
     ctx: PipelineContext = context.additional_context["pipeline"]
+    job = context.job
+
+    async def newer_waiting() -> bool:
+        if job.lock is None or job.id is None:
+            return False
+        rows = await connection().execute_query_dict(
+            PIPELINE_SQL["newer_message_waiting"], [job.lock, job.id]
+        )
+        return bool(rows and rows[0]["waiting"])
+
     try:
-        await process_event(ctx, event_key, event, channel, page_id)
+        await process_event(ctx, event_key, event, channel, page_id, newer_waiting)
+    except TokenRejected as exc:
+        # Not the message's fault, and nothing was sent: it waits for a working token.
+        logger.warning("Event {} waits for a working page token: {}", event_key, exc)
+        await outbox.finish(event_key, "retrying", str(exc)[:500])
+        raise
     except Exception as exc:
         # The one broad boundary of a job: record why, then let procrastinate retry or park it.
-        from messenger import outbox
-
         attempts = (context.job.attempts or 0) + 1
         final = attempts >= MAX_ATTEMPTS
         logger.opt(exception=exc).error(
@@ -117,7 +161,7 @@ def build_app(
     app.task(
         name=HANDLE_EVENT,
         pass_context=True,
-        retry=RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, exponential_wait=2),
+        retry=EventRetry(),
     )(handle_event)
     stalled = app.task(name=RETRY_STALLED, pass_context=True, queueing_lock=RETRY_STALLED)(
         retry_stalled_jobs
@@ -300,9 +344,20 @@ class Deferrer:
         page_id: str | None,
     ) -> int:
         """Make one event durable as a job, locked per sender; return the job id."""
+        return self.defer_events([(event_key, psid, event, channel, page_id)])[0]
+
+    def defer_events(self, events: list[EventJob]) -> list[int]:
+        """Make a body's events durable as jobs in one statement (all or none), each locked
+        per sender; return the job ids."""
         self._open()
-        task = self.app.configure_task(HANDLE_EVENT, lock=psid or f"event:{event_key}")
-        return task.defer(event_key=event_key, event=event, channel=channel, page_id=page_id)
+        jobs = [
+            self.app.configure_task(HANDLE_EVENT, lock=psid or f"event:{key}").job.evolve(
+                task_kwargs={"event_key": key, "event": raw, "channel": channel, "page_id": page}
+            )
+            for key, psid, raw, channel, page in events
+        ]
+        deferred = self.app.job_manager.batch_defer_jobs(jobs=jobs)
+        return [int(job.id or 0) for job in deferred]
 
     def close(self) -> None:
         """Close the pool."""

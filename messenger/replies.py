@@ -44,8 +44,35 @@ ATTACHMENT_TEXT = {
 }
 
 
+NOTICES = {
+    "slow_down": {
+        "en": "You're sending messages faster than I can read them — I've answered your latest "
+        "one. Please send one message at a time.",
+        "vi": "Bạn nhắn nhanh quá, mình trả lời tin nhắn mới nhất của bạn nhé. Bạn gửi từng "
+        "tin một giúp mình.",
+    },
+    "foreign_postback": {
+        "en": "Sorry, I can't act on that button. Tell me in words what you need — our menu, "
+        "prices or your order.",
+        "vi": "Xin lỗi, mình không xử lý được nút đó. Bạn nhắn bằng chữ giúp mình nhé — menu, "
+        "giá hoặc đơn hàng.",
+    },
+}
+
+
+def notice_text(key: str, language: str) -> str:
+    """A fixed line about the conversation itself, in the sender's language."""
+    return NOTICES[key].get(language, NOTICES[key]["en"])
+
+
 def _payload_key(payload: str) -> str:
     return "".join(ch for ch in payload.upper() if ch.isalnum())
+
+
+def is_our_postback(payload: str | None) -> bool:
+    """Whether a postback's payload is one of this app's buttons (Get Started, the menu, the
+    ice breakers) — only those are commands."""
+    return _payload_key((payload or "").strip()) in POSTBACK_TEXT
 
 
 def text_for_assistant(event: Event) -> str | None:

@@ -3,8 +3,6 @@ stores and hands off — one durable job per event before the 200, nothing else.
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -13,8 +11,15 @@ from procrastinate.exceptions import ConnectorException
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from config import Settings
-from messenger.events import Event, EventKind, InvalidPayload, parse_webhook
-from messenger.graph_api import ECHO_MARK
+from messenger.events import (
+    Event,
+    EventKind,
+    InvalidPayload,
+    is_person_echo,
+    parse_webhook,
+    part_of_mark,
+)
+from messenger.payload import UnreadableBody, count_events, decode_body
 from messenger.signature import SIGNATURE_HEADER, verify_signature
 
 bp = Blueprint("messenger", __name__)
@@ -28,20 +33,32 @@ def _settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 
+# Meta's dashboard "Test" button posts sample events: entry id "0", sender 12334 → 23245.
+_SAMPLE_PAGE = "0"
+_SAMPLE_PARTIES = ("12334", "23245")
+
+
+def is_dashboard_sample(event: Event) -> bool:
+    """Whether the event is one of the samples Meta's app dashboard sends (no real person)."""
+    parties = (event.sender_id, event.recipient_id)
+    return event.page_id == _SAMPLE_PAGE or parties == _SAMPLE_PARTIES
+
+
 def wanted(event: Event, settings: Settings) -> bool:
     """Whether an event becomes a job: answerable ones, thread-control changes, the
     shopper's messages on the standby channel, and the page's messages sent by a person
-    (echoes not marked as the assistant's own)."""
+    (echoes not marked as the assistant's own) or confirming a part whose send timed out."""
+    if is_dashboard_sample(event):
+        logger.info("Meta dashboard test event acknowledged, not answered ({})", event.kind)
+        return False
     if event.is_answerable or event.kind in HANDOVER_KINDS:
         return True
     if event.channel == "standby" and event.kind in STANDBY_KINDS:
         return event.sender_id is not None
-    if event.kind is EventKind.ECHO and event.user_id is not None and event.text:
-        ours = event.metadata == ECHO_MARK or (
-            settings.FB_APP_ID is not None and event.app_id == settings.FB_APP_ID
-        )
-        return not ours
-    return False
+    if is_person_echo(event, settings.FB_APP_ID):
+        return True
+    # Our own echo naming an outbox part: it settles a send that timed out (went out, or not).
+    return event.kind is EventKind.ECHO and part_of_mark(event.metadata) is not None
 
 
 @bp.get("/facebook")
@@ -72,11 +89,14 @@ def receive() -> ResponseReturnValue:
         logger.warning("Rejected a webhook post with a missing or wrong signature")
         return jsonify(error="invalid signature"), 403
     try:
-        payload = json.loads(body)
+        payload = decode_body(body)
+        total = count_events(payload)
+        if total > settings.MAX_WEBHOOK_EVENTS:
+            logger.warning("Refused a webhook body of {} events (flood?)", total)
+            return jsonify(error=f"more than {settings.MAX_WEBHOOK_EVENTS} events"), 413
         batch = parse_webhook(payload)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        reason = exc.reason if isinstance(exc, InvalidPayload) else "body is not JSON"
-        return jsonify(error=reason), 400
+    except (UnreadableBody, InvalidPayload) as exc:
+        return jsonify(error=exc.reason), 400
     events = [event for event in batch.events if wanted(event, settings)]
     if events:
         runtime = current_app.extensions["runtime"]
@@ -84,10 +104,12 @@ def receive() -> ResponseReturnValue:
         try:
             # Before start-up has reached the database there is no deferrer yet (RuntimeError).
             deferrer = current_app.extensions["deferrer"]()
-            for event in events:
-                deferrer.defer_event(
-                    event.dedup_key, event.user_id, event.raw, event.channel, event.page_id
-                )
+            deferrer.defer_events(
+                [
+                    (event.dedup_key, event.user_id, event.raw, event.channel, event.page_id)
+                    for event in events
+                ]
+            )
         except (ConnectorException, RuntimeError, psycopg.Error) as exc:
             # Not stored: Meta re-delivers on a non-200, so nothing is lost.
             logger.error("Could not queue webhook events (database unavailable?): {}", exc)

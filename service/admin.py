@@ -18,8 +18,10 @@ def _require_token() -> None:
     settings: Settings = current_app.config["SETTINGS"]
     if not settings.ADMIN_TOKEN:
         abort(404)
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), settings.ADMIN_TOKEN.encode()):
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), settings.ADMIN_TOKEN.encode()
+    ):
         abort(401)
 
 

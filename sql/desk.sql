@@ -146,6 +146,12 @@ SELECT * FROM escalations
 -- Open escalations, oldest first.
 SELECT * FROM escalations WHERE status = 'requested' ORDER BY created_at, id;
 
+-- name: escalations_open_of_shopper
+-- One shopper's questions still waiting for the staff, oldest first (the abuse limit).
+SELECT * FROM escalations
+ WHERE shopper_psid = $1 AND status = 'requested'
+ ORDER BY created_at, id;
+
 -- name: escalations_recent
 -- Escalations of any status, newest first (for `flask escalations`).
 SELECT * FROM escalations
@@ -194,7 +200,21 @@ SELECT greatest(
 
 -- name: thread_get
 -- Who holds a shopper's thread (no row: the assistant does).
-SELECT psid, escalation_id, passed_by, since, event_key FROM thread_control WHERE psid = $1;
+SELECT psid, escalation_id, passed_by, since, event_key, until
+  FROM thread_control WHERE psid = $1;
+
+-- name: thread_pause
+-- A person replied from the Page Inbox: the assistant stays quiet until $3 (each reply moves
+-- it on); a handover already holding the thread is left as it is.
+INSERT INTO thread_control (psid, passed_by, since, until) VALUES ($1, 'page reply', $2, $3)
+ON CONFLICT (psid) DO UPDATE
+   SET until = greatest(thread_control.until, EXCLUDED.until)
+ WHERE thread_control.until IS NOT NULL;
+
+-- name: thread_latest
+-- The thread a person took most recently (`release` without a reference).
+SELECT psid, escalation_id, passed_by, since, until
+  FROM thread_control ORDER BY since DESC, psid LIMIT 1;
 
 -- name: thread_hold
 -- A person takes the thread ($5: the message that passed it): the assistant stays silent

@@ -2,15 +2,17 @@
 
 -- name: inbox_claim
 -- Record (or re-enter) an event; returns its state before this attempt and the attempt number.
+-- A final state stays final however often the event is delivered again ($5: when it was sent).
 WITH prior AS (
     SELECT state FROM inbox_events WHERE event_key = $1
 ),
 claimed AS (
-    INSERT INTO inbox_events (event_key, psid, kind, payload, state, attempts)
-    VALUES ($1, $2, $3, $4::jsonb, 'processing', 1)
+    INSERT INTO inbox_events (event_key, psid, kind, payload, state, attempts, sent_at)
+    VALUES ($1, $2, $3, $4::jsonb, 'processing', 1, $5)
     ON CONFLICT (event_key) DO UPDATE
        SET attempts = inbox_events.attempts + 1,
-           state = CASE WHEN inbox_events.state IN ('done', 'ignored')
+           state = CASE WHEN inbox_events.state IN ('done', 'ignored', 'recorded', 'held',
+                                                    'superseded')
                         THEN inbox_events.state ELSE 'processing' END
     RETURNING attempts
 )
@@ -69,3 +71,49 @@ SELECT event_key, psid, kind, attempts, error, received_at
  WHERE state = 'failed'
  ORDER BY received_at DESC
  LIMIT $1;
+
+-- name: messages_in_minute
+-- How many messages a sender sent in the minute up to $2 (by Meta's timestamps), this one too.
+SELECT count(*) AS n
+  FROM inbox_events
+ WHERE psid = $1
+   AND kind IN ('text', 'quick_reply', 'postback', 'attachment', 'like')
+   AND sent_at > $2::timestamptz - interval '1 minute' AND sent_at <= $2::timestamptz;
+
+-- name: newer_message_waiting
+-- Whether a later message of the same sender waits in the queue ($2: this job's id).
+SELECT EXISTS (
+    SELECT 1 FROM procrastinate_jobs
+     WHERE lock = $1 AND task_name = 'handle_event' AND status = 'todo' AND id > $2
+) AS waiting;
+
+-- name: sent_recently
+-- Whether a part of this purpose went to the person since $3 (a notice given at most once).
+SELECT EXISTS (
+    SELECT 1 FROM outbox_messages
+     WHERE recipient_psid = $1 AND purpose = $2 AND created_at >= $3
+) AS sent;
+
+-- name: outbox_confirm
+-- Our own echo names a part whose send timed out: it did go out.
+UPDATE outbox_messages
+   SET state = 'sent', sent_at = coalesce(sent_at, now()),
+       message_id = coalesce(message_id, $2), error = NULL
+ WHERE id = $1 AND state IN ('ambiguous', 'sending')
+RETURNING id;
+
+-- name: status_set
+-- Record a problem of the service that people must see (health check, log).
+INSERT INTO service_status (name, state, detail) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO UPDATE
+   SET state = EXCLUDED.state, detail = EXCLUDED.detail,
+       since = CASE WHEN service_status.state = EXCLUDED.state
+                    THEN service_status.since ELSE now() END;
+
+-- name: status_clear
+-- The problem is over.
+DELETE FROM service_status WHERE name = $1;
+
+-- name: status_all
+-- Every open problem of the service.
+SELECT name, state, detail, since FROM service_status ORDER BY name;

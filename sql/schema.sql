@@ -336,6 +336,22 @@ CREATE INDEX IF NOT EXISTS outbox_messages_recipient_idx
 CREATE INDEX IF NOT EXISTS outbox_messages_message_id_idx
     ON outbox_messages (message_id) WHERE message_id IS NOT NULL;
 
+-- When the sender sent each message (Meta's timestamp): the per-sender rate limit reads it.
+ALTER TABLE inbox_events ADD COLUMN IF NOT EXISTS sent_at timestamptz;
+CREATE INDEX IF NOT EXISTS inbox_events_psid_sent_idx ON inbox_events (psid, sent_at)
+    WHERE sent_at IS NOT NULL;
+-- A person replying from the Page Inbox pauses the assistant until this time (NULL: a
+-- handover, which lasts until the thread comes back or HANDOVER_TIMEOUT_HOURS).
+ALTER TABLE thread_control ADD COLUMN IF NOT EXISTS until timestamptz;
+
+-- Problems people must see, shared by every process (a rejected page token).
+CREATE TABLE IF NOT EXISTS service_status (
+    name   text PRIMARY KEY,
+    state  text NOT NULL,
+    detail text,
+    since  timestamptz NOT NULL DEFAULT now()
+);
+
 -- ----------------------------------------------------------------- triggers
 CREATE OR REPLACE TRIGGER employees_updated_at BEFORE UPDATE ON employees
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();

@@ -51,7 +51,10 @@ class Clock:
 @pytest.fixture(scope="module")
 def desk_settings(database_url: str, graph: FakeGraph) -> Settings:
     return make_settings(
-        database_url, FB_PAGE_ACCESS_TOKEN="page-token", GRAPH_API_BASE=graph.base_url
+        database_url,
+        FB_PAGE_ACCESS_TOKEN="page-token",
+        FB_APP_SECRET="desk-secret",
+        GRAPH_API_BASE=graph.base_url,
     )
 
 

@@ -18,6 +18,8 @@ from tests.conftest import make_settings
 
 SECRET = "deletion-secret"
 
+ADMIN_TOKEN = "admin-token-of-24-chars-or-more"
+
 
 def signed_request(payload: dict[str, Any], secret: str = SECRET) -> str:
     body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
@@ -29,7 +31,7 @@ def signed_request(payload: dict[str, Any], secret: str = SECRET) -> str:
 def dev_app(database_url: str, loop: Any) -> Flask:
     from main import create_app
 
-    settings = make_settings(database_url, FB_APP_SECRET=SECRET, ADMIN_TOKEN="admin-secret")
+    settings = make_settings(database_url, FB_APP_SECRET=SECRET, ADMIN_TOKEN=ADMIN_TOKEN)
     flask_app = create_app(settings)
     flask_app.extensions["runtime"] = loop
     return flask_app
@@ -100,7 +102,9 @@ def test_admin_endpoint_needs_the_token(run, dev_app, demo_shop) -> None:  # noq
     assert client.get("/admin/senders/6100000000000001").status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert client.get("/admin/senders/6100000000000001", headers=wrong).status_code == 401
-    good = {"Authorization": "Bearer admin-secret"}
+    bare = {"Authorization": ADMIN_TOKEN}  # the scheme is required
+    assert client.get("/admin/senders/6100000000000001", headers=bare).status_code == 401
+    good = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     report = client.get("/admin/senders/6100000000000001", headers=good).get_json()
     assert report["role"] == "owner"
     assert report["turns"][0]["tool_calls"][0]["name"] == "get_sales_summary_by_period"

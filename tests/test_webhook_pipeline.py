@@ -275,11 +275,14 @@ def test_one_senders_messages_are_answered_in_order(client, graph) -> None:  # n
         "standby_message.json",
     ],
 )
-def test_events_that_are_never_answered(client, graph, fixture) -> None:  # noqa: ANN001
+def test_events_that_are_never_answered(run, client, graph, fixture) -> None:  # noqa: ANN001
     payload = json.loads((PAYLOADS / fixture).read_text())
     assert post(client, payload).status_code == 200
     time.sleep(0.8)
     assert graph.messages == []
+    # echo_text.json is a person's reply from the Page (another app, no mark of ours): it
+    # pauses the assistant for that shopper, whom later tests of this module write as.
+    run(connection().execute_query("DELETE FROM thread_control"))
 
 
 @pytest.mark.parametrize(
@@ -329,9 +332,10 @@ def test_long_replies_are_split_in_order(client, graph, fake_llm) -> None:  # no
         ([graph_error(551, 1545041)], 0, "failed"),
         ([graph_error(10, 2018278)], 0, "failed"),
         ([graph_error(100)], 0, "failed"),
-        ([graph_error(190, 463)], 0, "failed"),
+        # A rejected token is not the message's fault: it waits and goes once the token works.
+        ([graph_error(190, 463)], 1, "sent"),
     ],
-    ids=["2-retried", "613-4-retried", "551", "10-window", "100", "190-token"],
+    ids=["2-retried", "613-4-retried", "551", "10-window", "100", "190-token-waits"],
 )
 def test_send_errors_are_retried_or_dropped_by_class(
     run,

@@ -52,7 +52,9 @@ def _text(value: Any) -> Any:
 
 LocalDate = Annotated[date | None, BeforeValidator(_iso_date)]
 Text = Annotated[str | None, BeforeValidator(_text)]
-Money = Annotated[Decimal | None, Field(ge=0, max_digits=14, decimal_places=2)]
+# A threshold is any finite, non-negative amount ("over 33.333" is a fair question); the SQL
+# compares it exactly as a numeric.
+Money = Annotated[Decimal | None, Field(ge=0, allow_inf_nan=False)]
 
 
 class ToolArgs(BaseModel):

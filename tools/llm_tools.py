@@ -45,9 +45,13 @@ from tools.formatting import format_result
 from tools.rag_analytics import RAGShopAnalytics
 from tools.schema import tool_parameters
 
-Role = Literal["owner", "shopper"]
+# owner: staff who see the business figures (ANALYTICS_ROLES, OWNER_PSIDS); staff: the rest
+# of the team (support), who get the shopper-facing tools and the desk; shopper: everyone else.
+Role = Literal["owner", "staff", "shopper"]
 OWNER: Role = "owner"
+STAFF_MEMBER: Role = "staff"
 SHOPPER: Role = "shopper"
+TEAM: frozenset[str] = frozenset({OWNER, STAFF_MEMBER})
 DATE_HINT = " Dates are YYYY-MM-DD in the shop's local time."
 
 
@@ -137,14 +141,18 @@ async def _answer_escalation(tools: LLMShopTools, args: dict[str, Any], caller: 
     staff = await staff_member(caller.psid, tools.settings) or StaffMember(
         caller.psid, None, "owner", employee=False
     )
+    # The shopper gets the staff member's own words (rewritten for language only), never
+    # text the model wrote: it has read tool results a shopper must not see.
+    words = answers.staff_words(args["answer"], turn.text)
     result = await answers.answer(
-        turn, staff, args["reference"], args["answer"], args.get("save_to_knowledge", True)
+        turn, staff, args["reference"], words, args.get("save_to_knowledge", True)
     )
     return result.as_dict()
 
 
-BOTH = frozenset({OWNER, SHOPPER})
-STAFF = frozenset({OWNER})
+BOTH = frozenset({OWNER, STAFF_MEMBER, SHOPPER})
+STAFF = frozenset({OWNER})  # the business figures
+DESK = TEAM  # answering shoppers' questions
 SHOPPERS = frozenset({SHOPPER})
 
 TOOLS: dict[str, ToolSpec] = {
@@ -266,7 +274,7 @@ TOOLS: dict[str, ToolSpec] = {
         ToolSpec(
             "answer_escalation",
             AnswerEscalationArgs,
-            STAFF,
+            DESK,
             "Answer a shopper's pending question by its reference (#12): the answer is sent to "
             "the shopper and, unless save_to_knowledge is false, remembered for the next one.",
             _answer_escalation,
@@ -322,7 +330,10 @@ class LLMShopTools:
             return _error(name, f"unknown tool {name!r}; available: {self.tool_names(caller.role)}")
         if caller.role not in spec.roles:
             logger.warning("Refused {} for a {} (psid {})", name, caller.role, caller.psid)
-            who = "shop staff" if OWNER in spec.roles else "shoppers"
+            who = {
+                STAFF: "the owner and managers (ANALYTICS_ROLES)",
+                DESK: "shop staff",
+            }.get(spec.roles, "shoppers")
             return _error(name, f"not allowed: this tool is for {who} only")
         try:
             values = _decode_arguments(arguments)

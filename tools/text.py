@@ -17,6 +17,19 @@ STOP_WORDS = frozenset(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Incoming text as it is stored and matched: without NUL (PostgreSQL text cannot hold
+    it), lone UTF-16 surrogates replaced with U+FFFD, in Unicode NFC (decomposed accents from
+    some keyboards composed, so "#3 nosave:" matches however it was typed)."""
+    if value.isascii():
+        return value.replace("\x00", "") if "\x00" in value else value
+    value = _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+
+
 @cache
 def fold_map() -> tuple[str, str]:
     """The (from, to) strings of translate() that strip Vietnamese and Latin accents."""

@@ -24,7 +24,7 @@ from litellm.types.utils import (
     Usage,
 )
 
-from assistant.offline.intent import ASK_STAFF, KNOWLEDGE, SEARCH
+from assistant.offline.intent import ANSWER, ASK_STAFF, KNOWLEDGE, OWNER_TOOLS, SEARCH
 from assistant.offline.parser import ParsedIntent, Vocabulary, parse
 from assistant.offline.vocabulary import load_vocabulary
 from assistant.offline.writer import good_entry, text, write_reply
@@ -154,7 +154,10 @@ class OfflineLLM(CustomLLM):
     async def _decide(self, messages: list[dict[str, Any]], offered: set[str]) -> dict[str, Any]:
         users = _user_texts(messages)
         current = users[-1] if users else ""
-        role = "owner" if OWNER_ONLY_HINT in offered else "shopper"
+        # Staff outside ANALYTICS_ROLES are offered the desk but not the figures: their
+        # questions are read as an owner's, and a figure they ask for is declined below.
+        team = OWNER_ONLY_HINT in offered or ANSWER in offered
+        role = "owner" if team else "shopper"
         today = _today(messages)
         vocabulary = await load_vocabulary(role)
         previous = self._previous(users[:-1], today, role, vocabulary)
@@ -172,6 +175,8 @@ class OfflineLLM(CustomLLM):
             return {"content": write_reply(_replied(messages, results), intent.language)}
         if intent.tool and intent.tool in offered:
             return {"tool": intent.tool, "arguments": intent.arguments}
+        if intent.tool in OWNER_TOOLS:
+            return {"content": text(intent.language, "owners_only")}
         return {"content": self._small_talk(intent, role, _shop(messages))}
 
     @staticmethod

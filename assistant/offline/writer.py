@@ -38,6 +38,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "reply to you right here.",
         "asked_nobody": "I've noted your question ({ref}); the shop will follow up here as soon "
         "as someone is available.",
+        "owners_only": "Revenue, customers' spending and staff figures are for the owner and "
+        "managers. I can help with the menu, shop knowledge and shoppers' questions.",
+        "asked_limit": "Your earlier question ({ref}) is already with our team — they'll "
+        "answer you right here.",
         "answered": "{ref} answered: {what}.",
         "answer_sent": "sent to the shopper",
         "answer_waits": "it goes to the shopper when they write again (outside the 24 h window)",
@@ -70,6 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "họ sẽ trả lời bạn ngay tại đây.",
         "asked_nobody": "Mình đã ghi nhận câu hỏi của bạn ({ref}); cửa hàng sẽ trả lời bạn tại "
         "đây sớm nhất.",
+        "owners_only": "Doanh thu, chi tiêu của khách và số liệu nhân viên chỉ dành cho chủ "
+        "shop và quản lý. Mình có thể giúp về menu, thông tin cửa hàng và câu hỏi của khách.",
+        "asked_limit": "Câu hỏi trước của bạn ({ref}) đã được chuyển cho nhân viên — họ sẽ "
+        "trả lời bạn ngay tại đây.",
         "answered": "{ref}: {what}.",
         "answer_sent": "đã gửi cho khách",
         "answer_waits": "sẽ gửi khi khách nhắn lại (quá 24 giờ)",
@@ -278,6 +286,8 @@ def _knowledge(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> li
 
 def _asked(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
     ref = head.get("reference", "")
+    if head.get("status") == "limit":
+        return [text(lang, "asked_limit", ref=ref)]
     if not head.get("staff_asked"):
         return [text(lang, "asked_nobody", ref=ref)]
     key = "asked_support" if head.get("kind") == "support" else "asked"

@@ -115,6 +115,8 @@ def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM, **extra: str) 
         "DATABASE_URL": database_url,
         "LOAD_DEMO_DATA": "false",
         "FB_PAGE_ACCESS_TOKEN": "reliability-token",
+        # The harness posts unsigned bodies, as a developer replaying through a tunnel does.
+        "ALLOW_UNSIGNED_WEBHOOKS": "true",
         "GRAPH_API_BASE": graph.base_url,
         "LLM_MODEL": "openai/fake-echo",
         "LLM_API_BASE": llm.base_url,

@@ -55,6 +55,7 @@ def test_injection_gets_no_owner_data(
     settings = make_settings(
         database_url,
         FB_PAGE_ACCESS_TOKEN="t",
+        FB_APP_SECRET="isolation-secret",
         GRAPH_API_BASE=graph.base_url,
         LLM_MODEL="openai/fake-obey",
         LLM_API_BASE=fake_llm.base_url,
