@@ -108,14 +108,18 @@ def test_support_staff_get_the_desk_but_not_the_figures(run, demo_shop, settings
     assert _caller(run, settings, MAI).role == "shopper"
 
 
-def test_support_staff_asking_for_revenue_are_told_it_is_for_owners(run, demo_shop, settings) -> None:  # noqa: ANN001
+def test_support_staff_asking_for_revenue_are_told_it_is_for_owners(
+    run, demo_shop, settings
+) -> None:  # noqa: ANN001
     reply = run(ask_assistant(SUPPORT, "revenue this month?", settings=settings))
     assert "owner and managers" in reply.text
     assert reply.tool_calls == []
 
 
 @pytest.mark.parametrize("amount", [33.333, "12.3456", 0, 1e20])
-def test_a_money_threshold_is_any_finite_non_negative_number(run, demo_shop, settings, amount) -> None:  # noqa: ANN001
+def test_a_money_threshold_is_any_finite_non_negative_number(
+    run, demo_shop, settings, amount
+) -> None:  # noqa: ANN001
     result = run(
         LLMShopTools(settings).execute_tool(
             "find_customers_by_criteria", {"min_spent": amount}, Caller(OWNER, "owner")
