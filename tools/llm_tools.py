@@ -330,10 +330,12 @@ class LLMShopTools:
             return _error(name, f"unknown tool {name!r}; available: {self.tool_names(caller.role)}")
         if caller.role not in spec.roles:
             logger.warning("Refused {} for a {} (psid {})", name, caller.role, caller.psid)
-            who = {
-                STAFF: "the owner and managers (ANALYTICS_ROLES)",
-                DESK: "shop staff",
-            }.get(spec.roles, "shoppers")
+            if SHOPPER in spec.roles:
+                who = "shoppers"
+            elif caller.role == SHOPPER:
+                who = "shop staff"
+            else:  # a support staff member asking for the business figures
+                who = "the owner and managers"
             return _error(name, f"not allowed: this tool is for {who} only")
         try:
             values = _decode_arguments(arguments)
