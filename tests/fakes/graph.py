@@ -79,6 +79,18 @@ class FakeGraph:
         with self.lock:
             return [c for c in self.calls if c.get("method") == "GET"]
 
+    def _batch(self, path: str, form: dict[str, str]) -> list[dict[str, Any]]:
+        """A batch request (`POST /{version}/` with `batch=[{method, relative_url}]`): each
+        GET answered as if sent alone, with the batch's token and proof."""
+        shared = {key: form[key] for key in ("access_token", "appsecret_proof") if key in form}
+        answers = []
+        for call in json.loads(form.get("batch") or "[]"):
+            url = urlsplit(call.get("relative_url", ""))
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            status, body = self._ids_for_pages(f"{path.rstrip('/')}/{url.path}", query | shared)
+            answers.append({"code": status, "body": json.dumps(body)})
+        return answers
+
     def _ids_for_pages(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Answer `GET /{version}/{asid}/ids_for_pages?page=…` as Meta does, from `page_ids`."""
         with self.lock:
@@ -124,7 +136,12 @@ class FakeGraph:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length) or b"{}"
+                if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
+                    form = {key: values[-1] for key, values in parse_qs(raw.decode()).items()}
+                    self._send(200, fake._batch(urlsplit(self.path).path, form))
+                    return
+                body = json.loads(raw)
                 if fake.delay:
                     time.sleep(fake.delay)
                 with fake.lock:
