@@ -43,7 +43,7 @@ def parse_signed_request(signed_request: str, secret: str) -> dict[str, Any] | N
 
 
 async def _delete_and_record(user_id: str) -> str:
-    sessions = await delete_sender_data(user_id)
+    sessions = (await delete_sender_data(user_id)).sessions
     code = secrets.token_hex(8)
     digest = hashlib.sha256(user_id.encode()).hexdigest()
     await connection().execute_query(
