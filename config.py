@@ -6,9 +6,11 @@ instance; nothing else reads the environment or loads `.env`.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -146,6 +148,35 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = False
     ADMIN_TOKEN: str | None = None
+
+    # Meta's data deletion callback: the app-scoped id it names is mapped to this page's PSID.
+    PUBLIC_BASE_URL: str | None = None  # https origin of the status URL; unset: request's host
+    FB_PAGE_ID: str | None = None  # this page's id (the ID Matching API's `page`)
+    # A signed_request issued longer ago is refused: Meta calls at once, so a day covers its
+    # retries and an outage of ours, while a copied request cannot be replayed for long.
+    DELETION_REQUEST_MAX_AGE_SECONDS: int = Field(default=86_400, gt=0)
+
+    @field_validator("PUBLIC_BASE_URL", "FB_PAGE_ID", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _public_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https:// URL, e.g. https://shop.example.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("FB_PAGE_ID")
+    @classmethod
+    def _page_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]+", value.strip()):
+            raise ValueError("a Facebook page id is a number")
+        return value.strip() if value is not None else None
 
     @field_validator("OWNER_PSIDS", "LLM_FALLBACK_MODELS", mode="before")
     @classmethod

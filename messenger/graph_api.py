@@ -8,6 +8,10 @@ logs or exception messages. Errors are classified by `error.code`/`error_subcode
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
+import json
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +74,17 @@ def classify_error(status: int, body: Any) -> SendResult:
     else:
         outcome = Outcome.PERMANENT
     return SendResult(outcome, code=code, subcode=subcode, error=message)
+
+
+@dataclass(frozen=True)
+class PageIds:
+    """The ID Matching API's answer: the person's PSIDs on the page, or why there are none."""
+
+    psids: tuple[str, ...] = ()
+    error: str | None = None
+
+
+_NUMERIC_ID = re.compile(r"[0-9]{1,32}")
 
 
 class GraphClient:
@@ -143,3 +158,71 @@ class GraphClient:
     def sender_action(self, psid: str, action: str) -> SendResult:
         """`mark_seen`, `typing_on` or `typing_off` (best effort)."""
         return self.post({"recipient": {"id": psid}, "sender_action": action})
+
+    def ids_for_pages(self, asid: str, page_id: str) -> PageIds:
+        """The PSID(s) on page `page_id` of the person Meta calls `asid` (an app-scoped id):
+        the ID Matching API, `GET /{asid}/ids_for_pages?page=…`, answered as
+        `{"data": [{"id": <PSID>, "page": {"id", "name"}}], "paging": …}`.
+
+        Meta asks for the app access token (`FB_APP_ID|FB_APP_SECRET`; the page token without
+        FB_APP_ID) with its `appsecret_proof`, and the app and page in one Business Manager.
+        The GET travels inside a batch request (`POST /?batch=[…]`), so the token — which
+        holds the app secret — is in the body: a GET's query string lands in urllib3's debug
+        log. Blocking — call it from a thread.
+        """
+        if self.dry_run:
+            return PageIds(error="dry run (FB_PAGE_ACCESS_TOKEN is not set)")
+        if not (_NUMERIC_ID.fullmatch(asid) and _NUMERIC_ID.fullmatch(page_id)):
+            return PageIds(error="not a numeric app-scoped id")
+        settings = self.settings
+        token = (
+            f"{settings.FB_APP_ID}|{settings.FB_APP_SECRET}"
+            if settings.FB_APP_ID and settings.FB_APP_SECRET
+            else settings.FB_PAGE_ACCESS_TOKEN or ""
+        )
+        lookup = {"method": "GET", "relative_url": f"{asid}/ids_for_pages?page={page_id}"}
+        body = {"batch": json.dumps([lookup]), "include_headers": "false", "access_token": token}
+        if settings.FB_APP_SECRET:
+            secret = settings.FB_APP_SECRET.encode()
+            body["appsecret_proof"] = hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()
+        url = self.url.rsplit("/", 2)[0] + "/"
+        try:
+            response = self._session().post(url, data=body, timeout=settings.GRAPH_API_TIMEOUT)
+        except requests.RequestException as exc:
+            return PageIds(error=f"request failed: {type(exc).__name__}")
+        status, answer = _batch_answer(response)
+        entries = answer.get("data") if isinstance(answer, dict) else None
+        if status != 200 or not isinstance(entries, list):
+            failure = classify_error(status, answer)
+            return PageIds(error=f"Graph error {failure.code}/{failure.subcode}: {failure.error}")
+        return PageIds(_psids_on_page(entries, page_id))
+
+
+def _batch_answer(response: requests.Response) -> tuple[int, Any]:
+    """The status and JSON body of a one-call batch: `[{"code": 200, "body": "<json>"}]`, or
+    the request's own when the batch as a whole failed (a bad token)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.status_code, None
+    if not (isinstance(data, list) and data and isinstance(data[0], dict)):
+        return response.status_code, data
+    code = data[0].get("code")
+    try:
+        body = json.loads(data[0].get("body") or "null")
+    except (TypeError, ValueError):
+        body = None
+    return (code if isinstance(code, int) else 500), body
+
+
+def _psids_on_page(entries: list[Any], page_id: str) -> tuple[str, ...]:
+    """The entries' PSIDs on `page_id` (an entry naming no page answers the `page` asked)."""
+    psids = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str | int):
+            continue
+        page = entry.get("page")
+        page_of = page.get("id") if isinstance(page, dict) else None
+        if page_of is None or str(page_of) == page_id:
+            psids.append(str(entry["id"]))
+    return tuple(dict.fromkeys(psids))

@@ -308,6 +308,56 @@ CREATE TABLE IF NOT EXISTS staff_notices (
 );
 ALTER TABLE staff_notices ADD COLUMN IF NOT EXISTS event_key text;  -- the message told
 
+-- ------------------------------------------------------------------ privacy
+-- "Delete my data" replaces the person's words in other people's records with a marker:
+-- each of `patterns` by the `replacements` entry at its position, in order (database/privacy.py
+-- builds the arrays); inside JSON, a string equal to one of `exact` becomes `marker` whole.
+CREATE OR REPLACE FUNCTION scrub_text(value text, patterns text[], replacements text[])
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(patterns, 1), 0) LOOP
+        value := replace(value, patterns[i], replacements[i]);
+    END LOOP;
+    RETURN value;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION scrub_jsonb(doc jsonb, patterns text[], replacements text[],
+                                       exact text[], marker text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    CASE jsonb_typeof(doc)
+    WHEN 'string' THEN
+        IF (doc #>> '{}') = ANY (exact) THEN
+            RETURN to_jsonb(marker);
+        END IF;
+        RETURN to_jsonb(scrub_text(doc #>> '{}', patterns, replacements));
+    WHEN 'array' THEN
+        RETURN coalesce((SELECT jsonb_agg(scrub_jsonb(e.value, patterns, replacements, exact,
+                                                      marker) ORDER BY e.n)
+                           FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(value, n)),
+                        '[]'::jsonb);
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT jsonb_object_agg(e.key, scrub_jsonb(e.value, patterns,
+                                                                    replacements, exact, marker))
+                           FROM jsonb_each(doc) AS e), '{}'::jsonb);
+    ELSE
+        RETURN doc;
+    END CASE;
+END
+$$;
+
+-- Whether `value` contains one of `probes` (cheap, before scrubbing); NULL probes: it may.
+CREATE OR REPLACE FUNCTION mentions_any(value text, probes text[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT probes IS NULL
+        OR EXISTS (SELECT 1 FROM unnest(probes) AS p WHERE strpos(value, p) > 0)
+$$;
+
 -- ------------------------------------------------------------------ indexes
 -- Completed orders by local-date range: covering, so sums come from the index.
 CREATE INDEX IF NOT EXISTS orders_completed_created_idx
@@ -387,3 +437,9 @@ CREATE TABLE IF NOT EXISTS data_deletions (
     deleted_sessions  int NOT NULL DEFAULT 0,
     created_at        timestamptz NOT NULL DEFAULT now()
 );
+-- What each request found: deleted, nothing stored or could not map (rows from before this
+-- column were answered "deleted" without a check: unverified).
+ALTER TABLE data_deletions ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'unverified';
+-- sha256 of the signed_request: a replay is answered with the same code and does nothing more.
+ALTER TABLE data_deletions ADD COLUMN IF NOT EXISTS request_hash text;
+CREATE UNIQUE INDEX IF NOT EXISTS data_deletions_request_idx ON data_deletions (request_hash);

@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 def graph_ok() -> dict[str, Any]:
@@ -39,6 +40,9 @@ class FakeGraph:
     # For thread-control calls (pass/take_thread_control), scripted separately.
     action_replies: deque[dict[str, Any]] = field(default_factory=deque)
     delay: float = 0.0
+    # The ID Matching API: app-scoped id → [(page id, PSID)], for GET /{v}/{asid}/ids_for_pages.
+    page_ids: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    lookup_replies: deque[dict[str, Any]] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -55,12 +59,57 @@ class FakeGraph:
         with self.lock:
             self.action_replies.extend(replies)
 
+    def script_lookups(self, *replies: dict[str, Any]) -> None:
+        """Replies (e.g. `graph_error(...)`) for the next ID Matching lookups, in order."""
+        with self.lock:
+            self.lookup_replies.extend(replies)
+
     def reset(self) -> None:
         with self.lock:
             self.calls.clear()
             self.replies.clear()
             self.action_replies.clear()
+            self.page_ids.clear()
+            self.lookup_replies.clear()
             self.delay = 0.0
+
+    @property
+    def lookups(self) -> list[dict[str, Any]]:
+        """The GET calls (ID Matching lookups), with their path and query parameters."""
+        with self.lock:
+            return [c for c in self.calls if c.get("method") == "GET"]
+
+    def _batch(self, path: str, form: dict[str, str]) -> list[dict[str, Any]]:
+        """A batch request (`POST /{version}/` with `batch=[{method, relative_url}]`): each
+        GET answered as if sent alone, with the batch's token and proof."""
+        shared = {key: form[key] for key in ("access_token", "appsecret_proof") if key in form}
+        answers = []
+        for call in json.loads(form.get("batch") or "[]"):
+            url = urlsplit(call.get("relative_url", ""))
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            status, body = self._ids_for_pages(f"{path.rstrip('/')}/{url.path}", query | shared)
+            answers.append({"code": status, "body": json.dumps(body)})
+        return answers
+
+    def _ids_for_pages(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Answer `GET /{version}/{asid}/ids_for_pages?page=…` as Meta does, from `page_ids`."""
+        with self.lock:
+            self.calls.append({"method": "GET", "path": path, "query": query, "body": {},
+                               "time": time.time()})  # fmt: skip
+            reply = self.lookup_replies.popleft() if self.lookup_replies else None
+            segments = path.strip("/").split("/")
+            known = self.page_ids.get(segments[1], []) if len(segments) == 3 else []
+        if reply is not None:
+            return reply["status"], reply["body"]
+        if len(segments) != 3 or segments[2] != "ids_for_pages":
+            return 400, graph_error(100, message="Unsupported get request")["body"]
+        page = query.get("page")
+        data = [
+            {"id": psid, "page": {"id": page_id, "name": f"Page {page_id}"}}
+            for page_id, psid in known
+            if page is None or page_id == page
+        ]
+        return 200, {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -87,7 +136,12 @@ class FakeGraph:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length) or b"{}"
+                if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
+                    form = {key: values[-1] for key, values in parse_qs(raw.decode()).items()}
+                    self._send(200, fake._batch(urlsplit(self.path).path, form))
+                    return
+                body = json.loads(raw)
                 if fake.delay:
                     time.sleep(fake.delay)
                 with fake.lock:
@@ -108,6 +162,11 @@ class FakeGraph:
                     self._send(200, payload)
                 else:
                     self._send(reply["status"], reply["body"])
+
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlsplit(self.path)
+                query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+                self._send(*fake._ids_for_pages(url.path, query))
 
             def _send(self, status: int, payload: Any) -> None:
                 data = json.dumps(payload).encode()
