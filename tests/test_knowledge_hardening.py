@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from desk.commands import StaffCommand, parse_staff_command
+from desk.redact import redact_personal
 
 # ------------------------------------------------------------------ item 9: remember:
 
@@ -59,3 +60,96 @@ def test_remember_one_fact_is_both_question_and_answer() -> None:
     assert parse_staff_command(f"remember: {fact}") == StaffCommand(
         "remember", text=fact, question=fact
     )
+
+
+# ---------------------------------------------------------- item 6: redact_personal
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Can you deliver to my flat at 12 Nguyen Trai street District 7? My phone is 0901234567",
+            "Can you deliver to my flat at [address] District 7? My phone is [phone]",
+        ),
+        ("call me on 0901234567", "call me on [phone]"),
+        ("call me on 090 123 4567", "call me on [phone]"),
+        ("call me on 0901 234 567 please", "call me on [phone] please"),
+        ("sđt 090.123.4567", "sđt [phone]"),
+        ("sđt: 090-123-4567", "sđt: [phone]"),
+        ("my number is +84 90 123 4567", "my number is [phone]"),
+        ("my number is +84901234567.", "my number is [phone]."),
+        ("zalo (+84) 90 123 4567", "zalo [phone]"),
+        ("gọi 84 90 123 4567 nhé", "gọi [phone] nhé"),
+        ("shop landline 028 3822 1234?", "shop landline [phone]?"),
+        ("mail me at lan.nguyen+tea@gmail.com thanks", "mail me at [email] thanks"),
+        ("Email: MINH_LE@company.com.vn", "Email: [email]"),
+        ("I live at 123 Lê Lợi", "I live at [address]"),
+        ("123 Lê Lợi", "[address]"),
+        ("giao tới 123 Lê Lợi được không?", "giao tới [address] được không?"),
+        ("Nhà mình ở 45 Nguyễn Huệ, Quận 1", "Nhà mình ở [address], Quận 1"),
+        ("ship to 88/5 Nguyen Trai, District 1", "ship to [address], District 1"),
+        ("12 Nguyen Trai St. please", "[address] please"),
+        ("deliver 12 Nguyen Trai District 7", "deliver [address] District 7"),
+        ("45 Nguyễn Huệ, Q.1", "[address], Q.1"),
+        ("12 Tô Hiến Thành", "[address]"),
+        ("deliver to 12 nguyen trai street", "deliver to [address]"),
+        ("giao đến số 5 đường Hai Bà Trưng", "giao đến [address]"),
+        ("nhà em số 5 đường hai bà trưng", "nhà em [address]"),
+        ("Apt 4B, do you deliver there?", "[address], do you deliver there?"),
+        ("I'm in apartment 1205 of the Vista tower", "I'm in [address] of the Vista tower"),
+        ("phòng 502 nhé", "[address] nhé"),
+        ("hẻm 42/7 Lê Văn Sỹ", "hẻm [address]"),
+        ("my name is Lan", "my name is [name]"),
+        ("My name is Nguyen Van An, do you deliver?", "My name is [name], do you deliver?"),
+        ("my name is lan and I want to order", "my name is [name] and I want to order"),
+        ("Hi, I'm Lan. Do you deliver?", "Hi, I'm [name]. Do you deliver?"),
+        ("I’m Minh, are you open?", "I’m [name], are you open?"),
+        ("I am Hùng", "I am [name]"),
+        ("tên tôi là Lan", "tên tôi là [name]"),
+        ("Tên em là Nguyễn Thị Mai ạ", "Tên em là [name] ạ"),
+        ("ten toi la lan", "ten toi la [name]"),
+        ("em là Lan, shop còn mở cửa không?", "em là [name], shop còn mở cửa không?"),
+        ("mình là Hùng nè", "mình là [name] nè"),
+        ("em tên Lan", "em tên [name]"),
+    ],
+)
+def test_personal_details_are_replaced_by_placeholders(text: str, expected: str) -> None:
+    assert redact_personal(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you have 2 sizes?",
+        "is 50k ok",
+        "open at 7",
+        "District 7",
+        "do you deliver to District 7?",
+        "có giao Quận 7 không?",
+        "Quận 10 có giao không",
+        "I want 2 Brown Sugar Boba Milk Tea",
+        "2 Trà Sữa Trân Châu Đường Đen nhé",
+        "3 Cà Phê Sữa Đá và 1 Bánh Bông Lan Chà Bông",
+        "10 Sinh Tố Bơ for the office",
+        "2 Peach Orange Lemongrass Tea to go",
+        "Highlands Traditional Ground Coffee 200g",
+        "Lotus Reusable Tumbler 500ml",
+        "Kinh Do Mooncake (Bánh Trung Thu) 2 boxes",
+        "can I pick up at 5 PM?",
+        "giao 2 ly trà sữa đến Quận 10",
+        "price 1.500.000 VND or 200,000 VND or 15.000đ",
+        "order #1234 status",
+        "open 7:00-22:00?",
+        "50% sugar, 30% ice",
+        "do you have room for 10 people?",
+        "mở cửa lúc 7 giờ",
+        "I'm looking for Taro Milk Tea",
+        "em là sinh viên, có giảm giá không?",
+        "Where is the shop? Address and directions.",
+        "is there parking for motorbikes?",
+        "",
+    ],
+)
+def test_ordinary_questions_are_left_alone(text: str) -> None:
+    assert redact_personal(text) == text
