@@ -8,10 +8,27 @@ the demo shop's six standing entries, as a shop would have them.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
+from config import Settings
+from database import connection
+from desk import answers, escalations, knowledge
 from desk.commands import StaffCommand, parse_staff_command
 from desk.redact import redact_personal
+from desk.service import staff_command
+from desk.staff import StaffMember
+from desk.turn import Turn
+from tools.llm_tools import Caller, LLMShopTools
+
+OWNER = "6100000000000001"  # Linh Tran, the demo shop's owner (added the standing entries)
+MANAGER = StaffMember("6100000000000002", "Minh Nguyen", "manager")
+NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+_keys = itertools.count(1)
 
 # ------------------------------------------------------------------ item 9: remember:
 
@@ -153,3 +170,181 @@ def test_personal_details_are_replaced_by_placeholders(text: str, expected: str)
 )
 def test_ordinary_questions_are_left_alone(text: str) -> None:
     assert redact_personal(text) == text
+
+
+# ------------------------------------------------------------------- database fixtures
+
+
+def _rows(run: Any, sql: str, *params: Any) -> list[dict[str, Any]]:
+    async def go() -> list[dict[str, Any]]:
+        return await connection().execute_query_dict(sql, list(params))
+
+    return run(go())
+
+
+@pytest.fixture
+def shop(run: Any, demo_shop: Any) -> Iterator[None]:
+    """The demo shop's six standing entries and nothing learnt (before and after)."""
+
+    def clean() -> None:
+        _rows(
+            run,
+            "DELETE FROM shop_knowledge WHERE source = 'staff_answer' OR added_by IS DISTINCT FROM $1",
+            OWNER,
+        )
+        _rows(run, "TRUNCATE escalations")
+
+    clean()
+    assert len(_rows(run, "SELECT id FROM shop_knowledge WHERE active")) == 6
+    yield
+    clean()
+
+
+def _turn(settings: Settings, psid: str, text: str = "") -> Turn:
+    return Turn(psid, "owner", f"test:hardening:{next(_keys)}", text, "en", NOW, settings)
+
+
+def _escalate(run: Any, settings: Settings, question: str) -> int:
+    esc, _ = run(
+        escalations.create(
+            event_key=f"test:hardening:{next(_keys)}",
+            shopper_psid="7100000000000077",
+            shopper_mid=None,
+            shopper_name=None,
+            question=question,
+            shopper_message=question,
+            kind="question",
+            language="en",
+            targets=[MANAGER],
+        )
+    )
+    return esc.id
+
+
+def _answer(run: Any, settings: Settings, question: str, answer: str) -> answers.AnswerResult:
+    ref = _escalate(run, settings, question)
+    return run(answers.answer(_turn(settings, MANAGER.psid), MANAGER, ref, answer, True))
+
+
+def _search(run: Any, query: str) -> list[knowledge.Entry]:
+    return list(run(knowledge.search(query)))
+
+
+async def _tool(settings: Settings, query: str, role: str) -> Any:
+    tools = LLMShopTools(settings)
+    caller = Caller("7100000000000077" if role == "shopper" else OWNER, role)  # type: ignore[arg-type]
+    return await tools.execute_tool("search_shop_knowledge", {"query": query}, caller)
+
+
+def _entries(data: Any) -> list[dict[str, Any]]:
+    return list(data["rows"] if isinstance(data, dict) else data)
+
+
+# ---------------------------------------------------- item 5: poisoning by keyword stuffing
+
+STUFFED = (
+    "Where is the shop, are you open tonight? hours, close, pay, cash, card, address, pickup, "
+    "sugar, ice, deliver, wifi, parking, location"
+)
+ISSUE_LIST = "hours, close, pay, cash, card, address, pickup, sugar, ice, deliver, wifi"
+ONE_WORD_PHRASES = "hours? close? pay? cash? card? address? pickup? sugar? ice? deliver? wifi?"
+CLOSED = "No, we are closed tonight"
+
+
+@pytest.mark.parametrize("stuffed", [STUFFED, ISSUE_LIST, ONE_WORD_PHRASES])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "where is the shop?",
+        "do you have wifi?",
+        "wifi",
+        "what time do you close?",
+        "can I pay by card?",
+        "do you deliver?",
+        "is there pickup?",
+    ],
+)
+def test_a_stuffed_learnt_question_answers_nothing(
+    run: Any, shop: None, stuffed: str, query: str
+) -> None:
+    bad = run(knowledge.add(stuffed, CLOSED, source="staff_answer", escalation_id=900001))
+    found = _search(run, query)
+    assert all(not entry.answers for entry in found if entry.id == bad), found
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("what time do you open?", "opening hours"),
+        ("giờ mở cửa", "opening hours"),
+        ("gio mo cua", "opening hours"),
+        ("when do you close?", "opening hours"),
+        ("do you deliver to district 7?", "Delivery area"),
+        ("phí ship bao nhiêu", "Delivery area"),
+        ("can I pay by card?", "Payment methods"),
+        ("can I pay with MoMo?", "Payment methods"),
+        ("where is the shop?", "Where is the shop?"),
+        ("can I choose less sugar?", "sugar and ice"),
+    ],
+)
+def test_real_questions_still_find_the_standing_answer_first(
+    run: Any, shop: None, query: str, expected: str
+) -> None:
+    run(knowledge.add(STUFFED, CLOSED, source="staff_answer", escalation_id=900002))
+    found = _search(run, query)
+    assert found and expected in found[0].question and found[0].answers, found
+    assert all(entry.answer != CLOSED or not entry.answers for entry in found)
+
+
+def test_the_stuffed_entry_is_answers_it_false_in_the_tool_result(
+    run: Any, shop: None, settings: Settings
+) -> None:
+    bad = run(knowledge.add(STUFFED, CLOSED, source="staff_answer", escalation_id=900003))
+    for query in ("where is the shop?", "do you have wifi?"):
+        result = run(_tool(settings, query, "owner"))
+        rows = _entries(result.data)
+        assert [row["answers_it"] for row in rows if row["entry"] == f"#{bad}"] in ([], [False])
+
+
+def test_an_entry_covered_in_small_part_does_not_answer(run: Any, shop: None) -> None:
+    fifteen = (
+        "tea coffee matcha smoothie cake cookie croissant tumbler mug filter cashew mango "
+        "oolong jasmine parking"
+    )
+    entry = run(knowledge.add(fifteen, "Ask at the counter", source="staff_answer"))
+    [found] = [e for e in _search(run, "parking for motorbikes") if e.id == entry]
+    assert found.coverage == 1 / 2 and not found.answers
+
+
+def test_ties_go_to_the_older_entry(run: Any, shop: None) -> None:
+    older = run(knowledge.add("Do you sell gift cards?", "Yes, at the counter"))
+    newer = run(knowledge.add("Do you sell gift cards?", "No, sorry", source="staff_answer"))
+    found = _search(run, "gift cards")
+    assert [entry.id for entry in found[:2]] == [older, newer]
+    assert _search(run, "gift cards") == found  # and always the same order
+
+
+# ----------------------------------------------------- item 6: personal details not learnt
+
+DISTRICT_7 = (
+    "Can you deliver to my flat at 12 Nguyen Trai street District 7? My phone is 0901234567"
+)
+SECRETS = ("0901234567", "Nguyen Trai", "12 ")
+
+
+# ------------------------------------------------------- item 9: remember:, end to end
+
+
+def test_remember_with_equals_stores_the_answer_without_the_sign(
+    run: Any, shop: None, settings: Settings
+) -> None:
+    text = "remember: What is the refund policy? = Refunds within 7 days with the receipt"
+    reply = run(staff_command(_turn(settings, OWNER, text)))
+    assert reply is not None
+    [entry] = _rows(
+        run, "SELECT question, answer FROM shop_knowledge WHERE question LIKE 'What is the refund%'"
+    )
+    assert entry == {
+        "question": "What is the refund policy?",
+        "answer": "Refunds within 7 days with the receipt",
+    }
