@@ -57,7 +57,7 @@ SELECT k.id, k.question, k.answer, k.source, k.active, k.added_by, k.created_at,
 UPDATE shop_knowledge k SET active = false
   FROM (SELECT id, active FROM shop_knowledge WHERE id = $1 FOR UPDATE) AS before
  WHERE k.id = before.id
-RETURNING k.id, k.question, before.active AS was_active;
+RETURNING k.id, k.question, k.source, before.active AS was_active;
 
 -- name: knowledge_same
 -- An active entry with exactly this question and answer (a repeated "remember").

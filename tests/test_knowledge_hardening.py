@@ -324,11 +324,46 @@ def test_ties_go_to_the_older_entry(run: Any, shop: None) -> None:
     assert _search(run, "gift cards") == found  # and always the same order
 
 
+def test_a_long_learnt_question_is_not_learnt(run: Any, shop: None, settings: Settings) -> None:
+    result = _answer(run, settings, STUFFED, CLOSED)
+    assert result.outcome == "answered" and result.knowledge_id is None
+    assert _rows(run, "SELECT id FROM shop_knowledge WHERE answer = $1", CLOSED) == []
+    confirm = answers.confirmation(result, MANAGER)
+    assert "Not saved" in confirm and "too long" in confirm
+    normal = _answer(run, settings, "is there parking for motorbikes?", "Yes, in front")
+    assert normal.knowledge_id is not None
+
+
 # ----------------------------------------------------- item 6: personal details not learnt
 
 DISTRICT_7 = (
     "Can you deliver to my flat at 12 Nguyen Trai street District 7? My phone is 0901234567"
 )
+
+
+def test_a_learnt_question_keeps_no_personal_details(
+    run: Any, shop: None, settings: Settings
+) -> None:
+    result = _answer(run, settings, DISTRICT_7, "Yes, District 7 is 25,000 VND")
+    assert result.knowledge_id is not None
+    [entry] = _rows(run, "SELECT question FROM shop_knowledge WHERE id = $1", result.knowledge_id)
+    assert entry["question"] == (
+        "Can you deliver to my flat at [address] District 7? My phone is [phone]"
+    )
+    found = _search(run, "do you deliver to district 7?")
+    assert any(e.id == result.knowledge_id and e.answers for e in found)
+    # A placeholder is not a word of the question: "what is your address?" is not answered.
+    assert all(
+        not e.answers for e in _search(run, "what is your phone?") if e.id == result.knowledge_id
+    )
+
+
+def test_an_answer_repeating_the_shoppers_details_is_not_learnt(
+    run: Any, shop: None, settings: Settings
+) -> None:
+    result = _answer(run, settings, DISTRICT_7, "Yes: our rider will call 090 123 4567 at 6pm")
+    assert result.outcome == "answered" and result.knowledge_id is None
+    assert "Not saved" in answers.confirmation(result, MANAGER)
 
 
 def test_a_shopper_never_sees_a_learnt_question(run: Any, shop: None, settings: Settings) -> None:
@@ -357,6 +392,15 @@ def test_staff_see_learnt_questions_marked_untrusted(
     standing = run(_tool(settings, "what time do you open?", "owner"))
     first = _entries(standing.data)[0]
     assert "opening hours" in first["question"] and not first.get("question_untrusted")
+
+
+def test_staff_are_told_a_forgotten_question_was_a_shoppers(
+    run: Any, shop: None, settings: Settings
+) -> None:
+    learnt = _answer(run, settings, "is there parking for motorbikes?", "Yes, in front")
+    reply = run(staff_command(_turn(settings, OWNER, f"forget #{learnt.knowledge_id}")))
+    assert reply is not None and "shopper" in reply.text
+    assert "is there parking for motorbikes?" in reply.text
 
 
 # ------------------------------------------------------- item 9: remember:, end to end
