@@ -23,7 +23,7 @@ from desk.redact import redact_personal
 from desk.service import staff_command
 from desk.staff import StaffMember
 from desk.turn import Turn
-from tools.llm_tools import Caller, LLMShopTools
+from tools.llm_tools import Caller, LLMShopTools, Role, ToolResult
 
 OWNER = "6100000000000001"  # Linh Tran, the demo shop's owner (added the standing entries)
 MANAGER = StaffMember("6100000000000002", "Minh Nguyen", "manager")
@@ -204,7 +204,7 @@ def _turn(settings: Settings, psid: str, text: str = "") -> Turn:
     return Turn(psid, "owner", f"test:hardening:{next(_keys)}", text, "en", NOW, settings)
 
 
-def _escalate(run: Any, settings: Settings, question: str) -> int:
+def _escalate(run: Any, question: str) -> int:
     esc, _ = run(
         escalations.create(
             event_key=f"test:hardening:{next(_keys)}",
@@ -222,7 +222,7 @@ def _escalate(run: Any, settings: Settings, question: str) -> int:
 
 
 def _answer(run: Any, settings: Settings, question: str, answer: str) -> answers.AnswerResult:
-    ref = _escalate(run, settings, question)
+    ref = _escalate(run, question)
     return run(answers.answer(_turn(settings, MANAGER.psid), MANAGER, ref, answer, True))
 
 
@@ -230,10 +230,11 @@ def _search(run: Any, query: str) -> list[knowledge.Entry]:
     return list(run(knowledge.search(query)))
 
 
-async def _tool(settings: Settings, query: str, role: str) -> Any:
-    tools = LLMShopTools(settings)
-    caller = Caller("7100000000000077" if role == "shopper" else OWNER, role)  # type: ignore[arg-type]
-    return await tools.execute_tool("search_shop_knowledge", {"query": query}, caller)
+async def _tool(settings: Settings, query: str, role: Role) -> ToolResult:
+    caller = Caller("7100000000000077" if role == "shopper" else OWNER, role)
+    return await LLMShopTools(settings).execute_tool(
+        "search_shop_knowledge", {"query": query}, caller
+    )
 
 
 def _entries(data: Any) -> list[dict[str, Any]]:
