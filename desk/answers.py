@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loguru import logger
 
@@ -28,6 +28,7 @@ class AnswerResult:
     knowledge_id: int | None = None
     relay: str | None = None  # queued, tagged (HUMAN_AGENT), waiting
     was_expired: bool = False
+    not_learnt: str | None = None  # why a question to save was not: too_long, personal
 
     def as_dict(self) -> dict[str, object]:
         """For a tool result."""
@@ -41,6 +42,8 @@ class AnswerResult:
                 out["sent_to_shopper"] = self.relay in (QUEUED, TAGGED)
                 out["waits_for_shopper"] = self.relay == WAITING
                 out["saved_as"] = f"#{self.knowledge_id}" if self.knowledge_id else None
+                if self.not_learnt:
+                    out["not_saved_because"] = self.not_learnt
         return out
 
 
@@ -63,9 +66,7 @@ async def answer(turn: Turn, staff: StaffMember, ref: int, text: str, save: bool
         return AnswerResult("already", ref, latest or current)
     logger.info("Escalation #{} answered by {}", ref, staff.psid)
     result = await _after_answer(turn, updated)
-    return AnswerResult(
-        result.outcome, ref, result.escalation, result.knowledge_id, result.relay, was_expired
-    )
+    return replace(result, was_expired=was_expired)
 
 
 async def close(turn: Turn, staff: StaffMember, ref: int) -> AnswerResult:
@@ -84,16 +85,20 @@ async def close(turn: Turn, staff: StaffMember, ref: int) -> AnswerResult:
 async def _after_answer(turn: Turn, esc: Escalation) -> AnswerResult:
     """Learn the answer (unless told not to) and decide how it reaches the shopper."""
     assert esc.answer is not None
-    entry_id = esc.knowledge_id
+    entry_id, not_learnt = esc.knowledge_id, None
     if esc.save_to_knowledge and entry_id is None:
-        entry_id = await knowledge.add(
-            esc.question,
-            esc.answer,
-            added_by=esc.answered_by_psid,
-            source="staff_answer",
-            escalation_id=esc.id,
-        )
-        await escalations.set_knowledge(esc.id, entry_id)
+        # The next shopper may be answered from it: learnt without this shopper's details,
+        # and not at all when it is too long to reuse or the answer repeats their details.
+        question, not_learnt = knowledge.learnable(esc.question, esc.answer)
+        if not_learnt is None:
+            entry_id = await knowledge.add(
+                question,
+                esc.answer,
+                added_by=esc.answered_by_psid,
+                source=knowledge.LEARNT,
+                escalation_id=esc.id,
+            )
+            await escalations.set_knowledge(esc.id, entry_id)
     state = esc.relay_state
     if state is None:
         relay_text = esc.relay_text or await _in_shopper_language(turn, esc)
@@ -112,7 +117,7 @@ async def _after_answer(turn: Turn, esc: Escalation) -> AnswerResult:
             esc.id, relay_text, state, turn.event_key if state != WAITING else None
         )
     refreshed = await escalations.get(esc.id) or esc
-    return AnswerResult("answered", esc.id, refreshed, entry_id, state)
+    return AnswerResult("answered", esc.id, refreshed, entry_id, state, not_learnt=not_learnt)
 
 
 async def _in_shopper_language(turn: Turn, esc: Escalation) -> str:
@@ -161,6 +166,8 @@ def confirmation(result: AnswerResult, staff: StaffMember) -> str:
         lines.append(say("en", "saved", entry=result.knowledge_id))
     elif esc.kind == "support":
         lines.append(say("en", "not_saved_support"))
+    elif result.not_learnt:
+        lines.append(say("en", f"not_saved_{result.not_learnt}"))
     else:
         lines.append(say("en", "not_saved"))
     if result.was_expired:

@@ -3,7 +3,8 @@
 - `#12 <answer>` answers escalation 12 (`#12 nosave: <answer>` keeps it out of the
   shop knowledge; `#12 close` closes it without an answer);
 - replying to a notification (Messenger's reply_to) answers that escalation;
-- `remember: <question> = <answer>` (or just `remember: <fact>`) adds shop knowledge;
+- `remember: <question> = <answer>` (`=` first, then `->`, then `question? answer`; or just
+  `remember: <fact>`) adds shop knowledge;
 - `forget #12` removes knowledge entry 12;
 - `take #12` / `take over` hands the shopper's chat to the Page Inbox;
   `release #12` gives it back to the assistant (`release` alone: the chat a person took
@@ -35,7 +36,13 @@ _TAKE = re.compile(rf"^\s*(?:take|take over|nhan)\s*{_REF}\s*$")
 _TAKE_OVER = re.compile(r"^\s*(?:take over|take it|toi nhan|de toi)\s*[.!]?\s*$")
 _RELEASE = re.compile(rf"^\s*(?:release|give back|hand back|tra lai)\s*(?:{_REF})?\s*[.!]?\s*$")
 _PENDING = re.compile(r"^\s*(?:pending|waiting|escalations|cho tra loi)\s*[?.!]?\s*$")
-_FACT_SPLIT = re.compile(r"\s*(?:=|->|→|\?\s)\s*")
+# Tried in order: `=` splits first, so "What is the refund policy? = Refunds…" keeps the
+# question whole and the answer without the sign; then an arrow; then the question's "?".
+_FACT_SPLITS = (
+    re.compile(r"\s*=(?!>)\s*"),
+    re.compile(r"\s*(?:=>|->|→)\s*"),
+    re.compile(r"(?<=\?)\s+"),
+)
 
 
 @dataclass(frozen=True)
@@ -91,11 +98,10 @@ def _answer(ref: int, rest: str) -> StaffCommand:
 
 
 def _remember(fact: str) -> StaffCommand:
-    """`question = answer`, `question? answer`, or one sentence (used as both)."""
-    parts = _FACT_SPLIT.split(fact, maxsplit=1)
-    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
-        question = parts[0].strip()
-        if "?" in fact[: len(parts[0]) + 2] and not question.endswith("?"):
-            question += "?"
-        return StaffCommand("remember", question=question, text=parts[1].strip())
+    """`question = answer`, `question -> answer`, `question? answer`, or one sentence (used
+    as both)."""
+    for split in _FACT_SPLITS:
+        parts = split.split(fact, maxsplit=1)
+        if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+            return StaffCommand("remember", question=parts[0].strip(), text=parts[1].strip())
     return StaffCommand("remember", question=fact, text=fact)

@@ -169,7 +169,8 @@ async def _dispatch(turn: Turn, staff: StaffMember, command: StaffCommand) -> De
         removed = await knowledge.remove(int(command.ref or 0))
         if removed is None:
             return DeskReply(say("en", "forget_unknown", entry=command.ref))
-        return DeskReply(say("en", "forgot", entry=command.ref, question=removed[0]))
+        key = "forgot_learnt" if removed.learnt else "forgot"
+        return DeskReply(say("en", key, entry=command.ref, question=removed.question))
     if command.action in ("take", "take_over"):
         return await _take(turn, staff, command.ref)
     if command.action == "release":

@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "lets us send it only when they write again — it will go then.",
         "saved": "Saved to the shop knowledge as #{entry}: the next shopper asking gets it at once.",
         "not_saved": "Not saved to the shop knowledge.",
+        "not_saved_too_long": "Not saved to the shop knowledge: the question is too long to "
+        "reuse for other shoppers. Use “remember: question = answer” for a general answer.",
+        "not_saved_personal": "Not saved to the shop knowledge: the answer repeats the "
+        "shopper's personal details. Use “remember: question = answer” for a general answer.",
         "not_saved_support": "A support case: not saved to the shop knowledge (use "
         "“remember: …” for a general answer).",
         "closed_by": "✔️ #{ref} was {how} by {who} — nothing more to do.",
@@ -32,6 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_hint": "Answer with “#<number> your answer”.",
         "remembered": "📝 Saved as #{entry}: “{question}” → “{answer}”.",
         "forgot": "🗑️ Forgot #{entry}: “{question}”.",
+        "forgot_learnt": "🗑️ Forgot #{entry}, learnt from a shopper's question: “{question}”.",
         "forget_unknown": "There is no knowledge entry #{entry}.",
         "took": "👤 The chat with {who} (#{ref}) is yours in the Page Inbox; the assistant stays "
         "quiet until you mark it done (or send “release #{ref}”).",

@@ -2,9 +2,10 @@
 
 -- name: knowledge_search
 -- Active entries matching the query's words (full text over the words as written and
--- accent-folded; a word also matches as a prefix: "deliver" finds "delivery"), best first:
--- most query words matched, then rank. $1 the words joined by " or " (websearch syntax),
--- $2 the words (letters and digits only), $3 limit.
+-- accent-folded; a word also matches as a prefix: "deliver" finds "delivery"): candidates,
+-- most query words matched, then rank, then the older entry (a new entry never wins a tie).
+-- The caller weighs how much of each entry's question the query covers. $1 the words joined
+-- by " or " (websearch syntax), $2 the words (letters and digits only), $3 limit.
 WITH q AS (
     SELECT websearch_to_tsquery('simple', $1)
            || to_tsquery('simple', array_to_string(
@@ -16,7 +17,7 @@ SELECT k.id, k.question, k.answer, k.source,
        ts_rank_cd(k.search_vector, q.query) AS rank
   FROM shop_knowledge k, q
  WHERE k.active AND k.search_vector @@ q.query
- ORDER BY matched_words DESC, rank DESC, k.id DESC
+ ORDER BY matched_words DESC, rank DESC, k.id
  LIMIT $3;
 
 -- name: knowledge_contains
@@ -30,7 +31,7 @@ SELECT k.id, k.question, k.answer, k.source
         OR strpos(shop_squash(k.answer), shop_squash($1)) > 0
         OR (length(k.question) <= 24 AND length(shop_squash(k.question)) >= 3
             AND strpos(shop_squash($1), shop_squash(k.question)) > 0))
- ORDER BY length(k.question), k.id DESC
+ ORDER BY length(k.question), k.id
  LIMIT $2;
 
 -- name: knowledge_add
@@ -56,7 +57,7 @@ SELECT k.id, k.question, k.answer, k.source, k.active, k.added_by, k.created_at,
 UPDATE shop_knowledge k SET active = false
   FROM (SELECT id, active FROM shop_knowledge WHERE id = $1 FOR UPDATE) AS before
  WHERE k.id = before.id
-RETURNING k.id, k.question, before.active AS was_active;
+RETURNING k.id, k.question, k.source, before.active AS was_active;
 
 -- name: knowledge_same
 -- An active entry with exactly this question and answer (a repeated "remember").

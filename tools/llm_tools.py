@@ -123,7 +123,10 @@ async def _my_orders(tools: LLMShopTools, args: dict[str, Any], caller: Caller) 
 
 
 async def _search_knowledge(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
-    return [entry.as_dict() for entry in await knowledge.search(args["query"])]
+    found = await knowledge.search(args["query"])
+    if caller.role == SHOPPER:  # another shopper's words (and details) stay out of reach
+        return [entry.as_dict(for_shopper=True) for entry in found]
+    return {"note": knowledge.UNTRUSTED_NOTE, "rows": [entry.as_dict() for entry in found]}
 
 
 def _turn(caller: Caller) -> Turn:
