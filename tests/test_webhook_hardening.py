@@ -41,7 +41,8 @@ from flask.testing import FlaskClient
 
 from config import PROJECT_ROOT, Settings, load_settings
 from database import connection
-from messenger.graph_api import ECHO_MARK, GraphClient
+from messenger.events import ECHO_MARK
+from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
 from messenger.signature import sign
 from tests.conftest import make_settings
