@@ -88,7 +88,10 @@ def tables(found: dict[str, int]) -> set[str]:
 @pytest.fixture(scope="module")
 def desk_settings(database_url: str, graph: FakeGraph) -> Settings:
     return make_settings(
-        database_url, FB_PAGE_ACCESS_TOKEN="page-token", GRAPH_API_BASE=graph.base_url
+        database_url,
+        FB_PAGE_ACCESS_TOKEN="page-token",
+        FB_APP_SECRET="deletion-secret",
+        GRAPH_API_BASE=graph.base_url,
     )
 
 
