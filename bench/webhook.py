@@ -66,6 +66,8 @@ APP_SECRET = "bench-app-secret"
 PAGE_ID = "1122334455667788"
 # Sender PSIDs are 16 digits: "9", a phase digit, then the message index.
 PHASE_WARMUP, PHASE_LOAD, PHASE_SERIAL, PHASE_BURST, PHASE_BUSY, PHASE_STREAM = 1, 2, 3, 4, 5, 6
+PHASE_BATCH, PHASE_BATCH_SINGLE = 7, 8
+BATCH_EVENTS = 100  # events per body in the batch phase (Meta batches up to 1,000)
 TARGET_P99_MS = 10.0
 CEILING_MS = 1000.0
 START_ATTEMPTS = 3  # a failed start is recorded, then retried on a new database
@@ -112,6 +114,32 @@ def message_body(phase: int, index: int) -> bytes:
         ],
     }
     return json.dumps(payload).encode()
+
+
+def batch_request(phase: int, body_index: int, events: int) -> Request:
+    """One signed body carrying `events` text messages from as many senders."""
+    now_ms = int(time.time() * 1000)
+    first = body_index * events
+    payload = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": now_ms,
+                "messaging": [
+                    {
+                        "sender": {"id": psid(phase, first + n)},
+                        "recipient": {"id": PAGE_ID},
+                        "timestamp": now_ms,
+                        "message": {"mid": mid(phase, first + n), "text": f"matcha? ({n})"},
+                    }
+                    for n in range(events)
+                ],
+            }
+        ],
+    }
+    body = json.dumps(payload).encode()
+    return Request("POST", "/facebook", body, ((SIGNATURE_HEADER, sign(APP_SECRET, body)),))
 
 
 def post_request(phase: int, index: int) -> Request:
@@ -645,6 +673,48 @@ def phase_serial(b: Bench, count: int) -> dict[str, Any]:
     }
 
 
+def phase_batch(b: Bench, bodies: int, events: int, drain_timeout: float) -> dict[str, Any]:
+    """Bodies of `events` messages each, one at a time, the ack timed; a one-event body and a
+    GET /healthz before each, as baselines on the same idle server. Then the queue drains."""
+    batches = [batch_request(PHASE_BATCH, n, events) for n in range(bodies)]
+    singles = posts(PHASE_BATCH_SINGLE, bodies)
+    health: list[float] = []
+    single: list[float] = []
+    batch: list[float] = []
+    statuses: Counter[int] = Counter()
+    before = b.cpu.snapshot()
+    for index in range(bodies):
+        for req, times in (
+            (Request("GET", "/healthz"), health),
+            (singles[index], single),
+            (batches[index], batch),
+        ):
+            started = time.perf_counter()
+            statuses[http_send(b.port, req)] += 1
+            times.append(time.perf_counter() - started)
+        b.ledger.wait_drained(PHASE_BATCH_SINGLE, index + 1, timeout=30)
+        time.sleep(0.2)  # let the worker pick the batch's jobs up before the next round
+    cpu = b.cpu.since(before)
+    drained, drain_s = b.ledger.wait_drained(PHASE_BATCH, bodies * events, timeout=drain_timeout)
+    ratio = ms_stats(batch).get("median_ms"), ms_stats(single).get("median_ms")
+    return {
+        "events_per_body": events,
+        "bodies": bodies,
+        "bytes_per_body": len(batches[0].body or b""),
+        "healthz_answer": ms_stats(health),
+        "one_event_answer": ms_stats(single),
+        "batch_answer": ms_stats(batch),
+        "median_ratio_batch_over_one": (
+            round(float(ratio[0]) / float(ratio[1]), 2) if ratio[0] and ratio[1] else None
+        ),
+        "statuses": dict(statuses),
+        "cpu": cpu,
+        "drained": drained,
+        "drain_s": round(drain_s, 1),
+        "inbox_states": b.ledger.inbox_states(PHASE_BATCH),
+    }
+
+
 def phase_burst(
     b: Bench,
     *,
@@ -787,6 +857,11 @@ def print_summary(report: dict[str, Any]) -> None:
     if serial:
         _row("GET /healthz, one at a time", serial["healthz_answer"])
         _row("POST /facebook, one at a time", serial["facebook_answer"])
+    batch = report.get("batch")
+    if batch:
+        _row("GET /healthz, before each batch", batch["healthz_answer"])
+        _row("POST /facebook, 1 event, same rounds", batch["one_event_answer"])
+        _row(f"POST /facebook, {batch['events_per_body']} events a body", batch["batch_answer"])
     if "burst" in report:
         _row(f"POST /facebook, {config['burst']}-sender burst", report["burst"]["posts"])
     if "busy" in report:
@@ -890,7 +965,7 @@ def _print_burst(report: dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------------------- main
 
-PHASES = ("warmup", "throughput", "serial", "burst", "busy")
+PHASES = ("warmup", "throughput", "serial", "batch", "burst", "busy")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -908,6 +983,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=int, default=40, help="unmeasured requests first")
     parser.add_argument("--serial", type=int, default=30, help="one-at-a-time messages")
+    parser.add_argument("--batches", type=int, default=30, help="100-event bodies, one at a time")
     parser.add_argument("--burst", type=int, default=200, help="senders in the burst")
     parser.add_argument("--burst-threads", type=int, default=20)
     parser.add_argument("--stream", type=int, default=300, help="extra posts during the burst")
@@ -964,6 +1040,10 @@ def run_phases(b: Bench, args: argparse.Namespace, llm: FakeLLM, report: dict[st
         print(f"{args.serial} messages one at a time …", flush=True)
         report["settle_before_serial_s"] = b.cpu.settle()
         report["serial"] = phase_serial(b, args.serial)
+    if "batch" in args.phases:
+        print(f"{args.batches} bodies of {BATCH_EVENTS} events, one at a time …", flush=True)
+        report["settle_before_batch_s"] = b.cpu.settle()
+        report["batch"] = phase_batch(b, args.batches, BATCH_EVENTS, args.drain_timeout)
     llm.responder = slow
     if "burst" in args.phases:
         print(f"Burst of {args.burst} senders, fake LLM {args.llm_delay} s a call …", flush=True)
