@@ -351,3 +351,40 @@ SELECT t.total_count,
   LEFT JOIN customers c ON c.id = p.customer_id
   LEFT JOIN employees e ON e.id = p.creator_id
  ORDER BY p.created_at DESC, p.id DESC;
+
+-- name: customers_inactive_since
+-- Customers with a completed order but none since $9 ("who hasn't ordered recently"), with
+-- the same filters as customers_by_criteria ($1-$5; their orders counted in [$6, $7)), top
+-- spenders first. The index on orders (customer_id, created_at) answers both tests per
+-- customer, so only the quiet customers' orders are summed.
+WITH quiet AS MATERIALIZED (
+    SELECT c.id, c.name, c.email, coalesce(c.premium, false) AS premium, c.created_at
+      FROM customers c
+     WHERE ($1::text IS NULL OR c.name ILIKE $1 ESCAPE '\')
+       AND ($2::text IS NULL OR c.email ILIKE $2 ESCAPE '\')
+       AND ($3::boolean IS NULL OR coalesce(c.premium, false) = $3)
+       AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status = 1)
+       AND NOT EXISTS (SELECT 1 FROM orders o
+                        WHERE o.customer_id = c.id AND o.status = 1 AND o.created_at >= $9)
+),
+counted AS (
+    SELECT q.*, s.total_orders, coalesce(s.total_spent, 0) AS total_spent, l.last_order_at
+      FROM quiet q
+     CROSS JOIN LATERAL (
+            SELECT count(*) AS total_orders, sum(o.final_total_price) AS total_spent
+              FROM orders o
+             WHERE o.customer_id = q.id AND o.status = 1
+               AND ($6::timestamptz IS NULL OR o.created_at >= $6)
+               AND ($7::timestamptz IS NULL OR o.created_at < $7)) s
+     CROSS JOIN LATERAL (
+            SELECT max(o.created_at) AS last_order_at
+              FROM orders o WHERE o.customer_id = q.id AND o.status = 1) l
+     WHERE ($4::int IS NULL OR s.total_orders >= $4)
+       AND ($5::numeric IS NULL OR coalesce(s.total_spent, 0) >= $5)
+)
+SELECT id AS customer_id, name AS customer_name, email AS customer_email, premium,
+       created_at AS customer_since, total_orders, total_spent, last_order_at,
+       count(*) OVER () AS total_count
+  FROM counted
+ ORDER BY total_spent DESC, name NULLS LAST, id
+ LIMIT $8;

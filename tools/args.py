@@ -167,6 +167,11 @@ class CustomersArgs(Limited):
     min_spent: Money = Field(None, description="At least this much spent.")
     date_range_start: LocalDate = Field(None, description="Count orders from this day.")
     date_range_end: LocalDate = Field(None, description="Count orders until this day (inclusive).")
+    inactive_since: LocalDate = Field(
+        None,
+        description="Only customers with a completed order but none on or after this day "
+        "('who hasn't ordered recently'), top spenders first.",
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> CustomersArgs:

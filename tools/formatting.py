@@ -74,6 +74,10 @@ def _listing(rows: list[Any], total: int, currency: str) -> list[str]:
 
 def format_result(name: str, data: Any, currency: str) -> tuple[str, int | None]:
     """The text for the model and the row count of `data` returned by tool `name`."""
+    if name == "query_metrics" and isinstance(data, dict):
+        from tools.metrics.render import render
+
+        return render(data, currency)
     if isinstance(data, list):
         total = int(getattr(data, "total_count", len(data)))
         head = f"{name}: {_json({'total_matching': total})}"

@@ -42,6 +42,8 @@ from tools.args import (
 )
 from tools.catalog import ShopCatalog
 from tools.formatting import format_result
+from tools.metrics.args import MetricsArgs
+from tools.metrics.engine import MetricsQueries
 from tools.rag_analytics import RAGShopAnalytics
 from tools.schema import tool_parameters
 
@@ -110,6 +112,10 @@ def _analytics(method: str) -> Handler:
     return handler
 
 
+async def _query_metrics(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
+    return await tools.metrics.query_metrics(**args)
+
+
 async def _search_products(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
     return await tools.catalog.search_products(**args)
 
@@ -161,6 +167,23 @@ SHOPPERS = frozenset({SHOPPER})
 TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
     for spec in (
+        ToolSpec(
+            "query_metrics",
+            MetricsArgs,
+            STAFF,
+            "The shop's numbers, computed exactly: any of revenue, orders, average_order_value, "
+            "units_sold (cups/items), customers, new_customers, cancelled_orders/value, "
+            "refunded_orders/value, pending_orders, discounts, tax, items_per_order over a "
+            "date range; grouped by up to two of day/week/month/weekday/hour/product/variant/"
+            "category/brand/employee/payment_method/customer (empty days listed as zero); "
+            "filtered by product, category, brand, employee, payment_method, customer, "
+            "premium or order amount; compare_to previous_period or same_period_last_year "
+            "returns both periods' figures and the changes. Best sellers: group_by product, "
+            "order_by revenue (or units_sold). Busiest day or hour: metrics orders, group_by "
+            "weekday/day/hour, order_by orders. Never compute figures yourself: quote these."
+            + DATE_HINT,
+            _query_metrics,
+        ),
         ToolSpec(
             "get_revenue_by_filters",
             RevenueArgs,
@@ -309,6 +332,7 @@ class LLMShopTools:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or state().settings
         self.analytics = RAGShopAnalytics(self.settings)
+        self.metrics = MetricsQueries(self.settings)
         self.catalog = ShopCatalog(self.settings)
 
     @staticmethod

@@ -231,23 +231,30 @@ class RAGShopAnalytics(ReadOnlyQueries):
         date_range_start: date | str | None = None,
         date_range_end: date | str | None = None,
         limit: int = 20,
+        inactive_since: date | str | None = None,
     ) -> Rows:
-        """Customers with their completed orders (in the range when given), top spenders first."""
+        """Customers with their completed orders (in the range when given), top spenders first.
+
+        `inactive_since`: only customers with at least one completed order and none on or
+        after that local day.
+        """
         args = validate_args(CustomersArgs, _given(locals()))
         lower, upper = day_bounds(args.date_range_start, args.date_range_end, self.tz)
-        rows = await self._fetch(
-            "customers_by_criteria",
-            [
-                like_pattern(args.customer_name),
-                like_pattern(args.customer_email),
-                args.is_premium,
-                args.min_orders,
-                args.min_spent,
-                lower,
-                upper,
-                args.limit,
-            ],
-        )
+        params = [
+            like_pattern(args.customer_name),
+            like_pattern(args.customer_email),
+            args.is_premium,
+            args.min_orders,
+            args.min_spent,
+            lower,
+            upper,
+            args.limit,
+        ]
+        if args.inactive_since is not None:
+            since, _ = day_bounds(args.inactive_since, None, self.tz)
+            rows = await self._fetch("customers_inactive_since", [*params, since])
+        else:
+            rows = await self._fetch("customers_by_criteria", params)
         result = [
             {
                 "customer_id": row["customer_id"],

@@ -1,0 +1,174 @@
+"""Names in a question → the rows they mean: staff, customers, products, categories, brands.
+
+Names match accent- and case-insensitively by any of their words, in any order: Vietnamese
+names put the given name last, so "Tuấn" is "Vo Minh Tuan" and "chị Hà" is "Pham Thu Ha".
+Honorifics (anh, chị, em, cô, chú, bạn, Mr, Ms…) are not part of a name. A word that names a
+category filters the category before it is tried as a product ("cà phê" is Coffee, not
+"Salted Cream Coffee"); Vietnamese words reach English category names through the shop's
+word table. A filter that matches nothing is an error naming the field — never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.args import ToolArgumentError
+from tools.metrics.args import MetricsArgs
+from tools.metrics.definitions import payment_key
+from tools.metrics.query import Filters
+from tools.text import TRANSLATIONS, fold
+
+Fetch = Callable[[str, list[Any]], Awaitable[list[dict[str, Any]]]]
+HONORIFICS = frozenset("anh chi em co chu ban bac ong ba di mr mrs ms miss mx sir madam".split())
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_MATCHES = 50
+SHOWN = 8
+
+
+def name_words(text: str) -> list[str]:
+    """The folded words of a name as asked, without honorifics."""
+    words = _WORD.findall(fold(text))
+    kept = [w for w in words if w not in HONORIFICS]
+    return kept or words
+
+
+def _translated(words: list[str]) -> list[set[str]]:
+    """Each word with its English counterparts from the shop's table ("tra" → tea)."""
+    return [{word, *TRANSLATIONS.get(word, "").split("|")} - {""} for word in words]
+
+
+def matches_words(asked: list[str], name: str) -> bool:
+    """Whether every asked word is a word of `name` (or of its English counterpart)."""
+    have = set(_WORD.findall(fold(name)))
+    return bool(asked) and all(options & have for options in _translated(asked))
+
+
+def phone_digits(text: str) -> str | None:
+    """A phone number as digits with a leading 0 (+84 901… and 0901… are one), else None."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 8 or len(digits) > 15 or re.search(r"[^\d\s+().-]", text.strip()):
+        return None
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+@dataclass
+class Resolved:
+    """The filters for SQL, and what each matched (for the answer)."""
+
+    filters: Filters
+    matched: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _none_found(name: str, value: str, known: list[str] | None = None) -> ToolArgumentError:
+    hint = f"; known: {', '.join(known[:SHOWN])}" if known else ""
+    return ToolArgumentError(name, f"nothing matches {value!r}{hint}")
+
+
+async def _employees(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
+    rows = await fetch("metrics_employees", [])
+    asked = name_words(value)
+    found = [row for row in rows if matches_words(asked, str(row["name"]))]
+    if not found:
+        raise _none_found("employee", value, [str(row["name"]) for row in rows])
+    return [str(row["id"]) for row in found], [str(row["name"]) for row in found]
+
+
+async def _customers(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
+    text = value.strip()
+    phone = phone_digits(text)
+    if "@" in text:
+        rows = await fetch("metrics_customers_by_email", [text.lower()])
+    elif phone is not None:
+        rows = await fetch("metrics_customers_by_phone", [phone])
+    else:
+        patterns = [rf"\m{re.escape(word)}\M" for word in name_words(text)]
+        rows = await fetch("metrics_customers_by_name", [patterns, MAX_MATCHES])
+    if not rows:
+        raise _none_found("customer", value)
+    return [str(row["id"]) for row in rows], [str(row["name"] or row["id"]) for row in rows]
+
+
+async def _categories(fetch: Fetch, value: str, field: str) -> list[tuple[str, str]]:
+    """(lower-case key, name) of the categories `value` names (all its words)."""
+    rows = await fetch("metrics_categories", [])
+    asked = name_words(value)
+    exact = [r for r in rows if fold(str(r["name"])).split() == asked]
+    found = exact or [r for r in rows if matches_words(asked, str(r["name"]))]
+    return [(str(r["key"]), str(r["name"])) for r in found]
+
+
+async def _brands(fetch: Fetch, value: str) -> list[tuple[str, str]]:
+    rows = await fetch("metrics_brands", [])
+    asked = name_words(value)
+    found = [r for r in rows if matches_words(asked, str(r["name"]))]
+    if not found:
+        raise _none_found("brand", value, [str(r["name"]) for r in rows])
+    return [(str(r["key"]), str(r["name"])) for r in found]
+
+
+async def _products(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
+    asked = name_words(value)
+    patterns = [
+        "(" + "|".join(rf"\m{re.escape(option)}\M" for option in sorted(options)) + ")"
+        for options in _translated(asked)
+    ]
+    rows = await fetch("metrics_products_by_name", [patterns, MAX_MATCHES])
+    if not rows:
+        raise _none_found("product", value)
+    return [str(row["id"]) for row in rows], [str(row["name"]) for row in rows]
+
+
+async def resolve(fetch: Fetch, args: MetricsArgs) -> Resolved:
+    """Turn the question's names into ids and keys; raise ToolArgumentError for a name that
+    matches nothing."""
+    matched: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    categories: list[tuple[str, str]] = []
+    if args.category is not None:
+        categories = await _categories(fetch, args.category, "category")
+        if not categories:
+            rows = await fetch("metrics_categories", [])
+            raise _none_found("category", args.category, [str(r["name"]) for r in rows])
+    if args.product is not None:
+        as_category = await _categories(fetch, args.product, "product")
+        if as_category and not categories:
+            categories = as_category  # "cà phê": the Coffee category, not a product named so
+        else:
+            ids, names = await _products(fetch, args.product)
+            values["products"] = tuple(ids)
+            matched["product"] = names
+    if categories:
+        values["categories"] = tuple(dict.fromkeys(key for key, _ in categories))
+        matched["category"] = list(dict.fromkeys(name for _, name in categories))
+    if args.brand is not None:
+        brands = await _brands(fetch, args.brand)
+        values["brands"] = tuple(dict.fromkeys(key for key, _ in brands))
+        matched["brand"] = list(dict.fromkeys(name for _, name in brands))
+    if args.employee is not None:
+        ids, names = await _employees(fetch, args.employee)
+        values["employees"] = tuple(ids)
+        matched["employee"] = names
+    if args.customer is not None:
+        ids, names = await _customers(fetch, args.customer)
+        values["customers"] = tuple(ids)
+        matched["customer"] = names
+    if args.payment_method is not None:
+        key = payment_key(args.payment_method)
+        if key is None:
+            raise ToolArgumentError("payment_method", "must not be empty")
+        values["payment"] = key
+        matched["payment_method"] = [key]
+    if args.premium is not None:
+        values["premium"] = args.premium
+        matched["premium"] = ["premium" if args.premium else "regular"]
+    for bound in ("min_amount", "max_amount"):
+        amount = getattr(args, bound)
+        if amount is not None:
+            values[bound] = amount
+            matched[bound] = [str(amount)]
+    return Resolved(Filters(**values), matched)
