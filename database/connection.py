@@ -111,6 +111,9 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
         from database.extensions import apply_optional_extensions
 
         await apply_optional_extensions()
+        from database.rollups import ensure_zone
+
+        await ensure_zone(settings.SHOP_TIMEZONE)
 
 
 async def apply_sql_file(name: str) -> None:

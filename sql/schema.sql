@@ -443,3 +443,326 @@ ALTER TABLE data_deletions ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT
 -- sha256 of the signed_request: a replay is answered with the same code and does nothing more.
 ALTER TABLE data_deletions ADD COLUMN IF NOT EXISTS request_hash text;
 CREATE UNIQUE INDEX IF NOT EXISTS data_deletions_request_idx ON data_deletions (request_hash);
+
+
+-- ------------------------------------------------------------------ metrics rollups
+-- Sums of the shop's orders by shop-local day, kept exact by the database itself: statement
+-- triggers with transition tables add every insert, update and delete of orders and order
+-- items, whoever writes them (the app, a POS, psql, COPY). Keyed by time zone, so processes
+-- with different SHOP_TIMEZONE settings on one database each read their own zone's days. A
+-- zone is built from the base tables when init_database first meets it, and rebuilt when
+-- the sums no longer match the tables (rows written with triggers off, e.g. a bulk load with
+-- session_replication_role = replica). Questions the rollups cannot answer read the tables.
+CREATE TABLE IF NOT EXISTS metrics_zones (
+    zone     text PRIMARY KEY,
+    built_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- A free-text value as the metrics compare it: lower case, single spaces, trimmed.
+CREATE OR REPLACE FUNCTION metrics_spelling(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(value), '\s+', ' ', 'g'))
+$$;
+
+-- Orders by local day and hour, status, staff member and payment spelling.
+CREATE TABLE IF NOT EXISTS metrics_order_hours (
+    zone        text NOT NULL,
+    day         date NOT NULL,
+    hour        smallint NOT NULL,
+    status      smallint NOT NULL,
+    employee_id uuid,
+    payment     text,
+    orders      bigint NOT NULL DEFAULT 0,
+    total       numeric NOT NULL DEFAULT 0,
+    tax         numeric NOT NULL DEFAULT 0,
+    discount    numeric NOT NULL DEFAULT 0,
+    units       bigint NOT NULL DEFAULT 0,
+    CONSTRAINT metrics_order_hours_key
+        UNIQUE NULLS NOT DISTINCT (zone, day, hour, status, employee_id, payment)
+);
+
+-- Order items by local day (and by month, for long ranges), status and inventory line.
+CREATE TABLE IF NOT EXISTS metrics_item_days (
+    zone         text NOT NULL,
+    day          date NOT NULL,
+    status       smallint NOT NULL,
+    product_id   uuid NOT NULL,
+    inventory_id uuid NOT NULL,
+    lines        bigint NOT NULL DEFAULT 0,             -- item rows (0: all taken away)
+    units        bigint NOT NULL DEFAULT 0,
+    total        numeric NOT NULL DEFAULT 0,
+    CONSTRAINT metrics_item_days_key UNIQUE (zone, day, status, product_id, inventory_id)
+);
+CREATE TABLE IF NOT EXISTS metrics_item_months (
+    zone         text NOT NULL,
+    month        date NOT NULL,
+    status       smallint NOT NULL,
+    product_id   uuid NOT NULL,
+    inventory_id uuid NOT NULL,
+    lines        bigint NOT NULL DEFAULT 0,
+    units        bigint NOT NULL DEFAULT 0,
+    total        numeric NOT NULL DEFAULT 0,
+    CONSTRAINT metrics_item_months_key UNIQUE (zone, month, status, product_id, inventory_id)
+);
+
+-- Signed orders (sign +1 added, -1 taken away) into every zone's order hours; units are the
+-- orders' items as they are now.
+CREATE OR REPLACE FUNCTION metrics_add_orders(
+    ids uuid[], ats timestamptz[], statuses int[], employees uuid[], payments text[],
+    totals numeric[], taxes numeric[], discounts numeric[], signs int[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO metrics_order_hours AS t
+           (zone, day, hour, status, employee_id, payment, orders, total, tax, discount, units)
+    SELECT z.zone, timezone(z.zone, d.at)::date,
+           extract(hour FROM timezone(z.zone, d.at))::smallint, d.status, d.employee,
+           metrics_spelling(d.payment), sum(d.sign), sum(d.sign * d.total),
+           sum(d.sign * coalesce(d.tax, 0)), sum(d.sign * coalesce(d.discount, 0)),
+           coalesce(sum(d.sign * u.units), 0)
+      FROM unnest(ids, ats, statuses, employees, payments, totals, taxes, discounts, signs)
+           AS d(id, at, status, employee, payment, total, tax, discount, sign)
+     CROSS JOIN metrics_zones z
+      LEFT JOIN LATERAL (SELECT sum(i.quantity) AS units FROM order_items i
+                          WHERE i.order_id = d.id) u ON true
+     GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ON CONSTRAINT metrics_order_hours_key DO UPDATE
+       SET orders = t.orders + EXCLUDED.orders, total = t.total + EXCLUDED.total,
+           tax = t.tax + EXCLUDED.tax, discount = t.discount + EXCLUDED.discount,
+           units = t.units + EXCLUDED.units
+$$;
+
+-- Signed order items, with their order's time and status, into every zone's item days and
+-- months (and, when `with_units`, their quantities into the order hours).
+CREATE OR REPLACE FUNCTION metrics_add_items(
+    product_ids uuid[], line_ids uuid[], ats timestamptz[], statuses int[], employees uuid[],
+    payments text[], quantities bigint[], totals numeric[], signs int[], with_units boolean)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO metrics_item_days AS t
+           (zone, day, status, product_id, inventory_id, lines, units, total)
+    SELECT z.zone, timezone(z.zone, d.at)::date, d.status, d.product, d.line, sum(d.sign),
+           sum(d.sign * d.quantity), sum(d.sign * d.total)
+      FROM unnest(product_ids, line_ids, ats, statuses, quantities, totals, signs)
+           AS d(product, line, at, status, quantity, total, sign)
+     CROSS JOIN metrics_zones z
+     GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT ON CONSTRAINT metrics_item_days_key DO UPDATE
+       SET lines = t.lines + EXCLUDED.lines, units = t.units + EXCLUDED.units,
+           total = t.total + EXCLUDED.total;
+    INSERT INTO metrics_item_months AS t
+           (zone, month, status, product_id, inventory_id, lines, units, total)
+    SELECT z.zone, date_trunc('month', timezone(z.zone, d.at))::date, d.status, d.product,
+           d.line, sum(d.sign), sum(d.sign * d.quantity), sum(d.sign * d.total)
+      FROM unnest(product_ids, line_ids, ats, statuses, quantities, totals, signs)
+           AS d(product, line, at, status, quantity, total, sign)
+     CROSS JOIN metrics_zones z
+     GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT ON CONSTRAINT metrics_item_months_key DO UPDATE
+       SET lines = t.lines + EXCLUDED.lines, units = t.units + EXCLUDED.units,
+           total = t.total + EXCLUDED.total;
+    IF with_units THEN
+        INSERT INTO metrics_order_hours AS t (zone, day, hour, status, employee_id, payment, units)
+        SELECT z.zone, timezone(z.zone, d.at)::date,
+               extract(hour FROM timezone(z.zone, d.at))::smallint, d.status, d.employee,
+               metrics_spelling(d.payment), sum(d.sign * d.quantity)
+          FROM unnest(ats, statuses, employees, payments, quantities, signs)
+               AS d(at, status, employee, payment, quantity, sign)
+         CROSS JOIN metrics_zones z
+         GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT ON CONSTRAINT metrics_order_hours_key DO UPDATE
+           SET units = t.units + EXCLUDED.units;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION metrics_orders_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM metrics_zones) THEN
+        PERFORM metrics_add_orders(array_agg(id), array_agg(created_at), array_agg(status),
+                                   array_agg(creator_id), array_agg(payment_method),
+                                   array_agg(final_total_price), array_agg(tax),
+                                   array_agg(discount), array_agg(1))
+           FROM new_rows;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- An update moves an order's sums, and its items', from the old bucket to the new one.
+CREATE OR REPLACE FUNCTION metrics_orders_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM metrics_zones) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM metrics_add_orders(array_agg(d.id), array_agg(d.at), array_agg(d.status),
+                               array_agg(d.employee), array_agg(d.payment),
+                               array_agg(d.total), array_agg(d.tax), array_agg(d.discount),
+                               array_agg(d.sign))
+       FROM (SELECT n.id, n.created_at, n.status, n.creator_id, n.payment_method,
+                    n.final_total_price, n.tax, n.discount, 1
+               FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status, n.creator_id, n.payment_method,
+                     n.final_total_price, n.tax, n.discount)
+                    IS DISTINCT FROM (o.created_at, o.status, o.creator_id, o.payment_method,
+                                      o.final_total_price, o.tax, o.discount)
+             UNION ALL
+             SELECT o.id, o.created_at, o.status, o.creator_id, o.payment_method,
+                    o.final_total_price, o.tax, o.discount, -1
+               FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status, n.creator_id, n.payment_method,
+                     n.final_total_price, n.tax, n.discount)
+                    IS DISTINCT FROM (o.created_at, o.status, o.creator_id, o.payment_method,
+                                      o.final_total_price, o.tax, o.discount))
+            AS d(id, at, status, employee, payment, total, tax, discount, sign);
+    PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
+                              array_agg(m.at), array_agg(m.status), array_agg(m.employee),
+                              array_agg(m.payment), array_agg(i.quantity::bigint),
+                              array_agg(i.total_price), array_agg(m.sign), false)
+       FROM (SELECT n.id, n.created_at, n.status, n.creator_id, n.payment_method, 1
+               FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status) IS DISTINCT FROM (o.created_at, o.status)
+             UNION ALL
+             SELECT o.id, o.created_at, o.status, o.creator_id, o.payment_method, -1
+               FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status) IS DISTINCT FROM (o.created_at, o.status))
+            AS m(id, at, status, employee, payment, sign)
+       JOIN order_items i ON i.order_id = m.id;
+    RETURN NULL;
+END
+$$;
+
+-- Before an order goes, its sums and its items' go (its items are deleted by the cascade
+-- after the order row, when the order can no longer be read).
+CREATE OR REPLACE FUNCTION metrics_order_deleting() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM metrics_zones) THEN
+        PERFORM metrics_add_orders(ARRAY[OLD.id], ARRAY[OLD.created_at], ARRAY[OLD.status],
+                                   ARRAY[OLD.creator_id], ARRAY[OLD.payment_method],
+                                   ARRAY[OLD.final_total_price], ARRAY[OLD.tax],
+                                   ARRAY[OLD.discount], ARRAY[-1]);
+        PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
+                                  array_agg(OLD.created_at), array_agg(OLD.status),
+                                  array_agg(OLD.creator_id), array_agg(OLD.payment_method),
+                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
+                                  array_agg(-1), false)
+           FROM order_items i WHERE i.order_id = OLD.id;
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION metrics_items_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM metrics_zones) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
+                                  array_agg(o.created_at), array_agg(o.status),
+                                  array_agg(o.creator_id), array_agg(o.payment_method),
+                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
+                                  array_agg(1), true)
+           FROM new_rows i JOIN orders o ON o.id = i.order_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        -- Items deleted with their order were taken away before the order went.
+        PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
+                                  array_agg(o.created_at), array_agg(o.status),
+                                  array_agg(o.creator_id), array_agg(o.payment_method),
+                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
+                                  array_agg(-1), true)
+           FROM old_rows i JOIN orders o ON o.id = i.order_id;
+    ELSE
+        PERFORM metrics_add_items(array_agg(d.product_id), array_agg(d.inventory_id),
+                                  array_agg(o.created_at), array_agg(o.status),
+                                  array_agg(o.creator_id), array_agg(o.payment_method),
+                                  array_agg(d.quantity::bigint), array_agg(d.total_price),
+                                  array_agg(d.sign), true)
+           FROM (SELECT n.order_id, n.product_id, n.inventory_id, n.quantity, n.total_price, 1
+                   FROM new_rows n JOIN old_rows p ON p.id = n.id
+                  WHERE (n.order_id, n.product_id, n.inventory_id, n.quantity, n.total_price)
+                        IS DISTINCT FROM
+                        (p.order_id, p.product_id, p.inventory_id, p.quantity, p.total_price)
+                 UNION ALL
+                 SELECT p.order_id, p.product_id, p.inventory_id, p.quantity, p.total_price, -1
+                   FROM new_rows n JOIN old_rows p ON p.id = n.id
+                  WHERE (n.order_id, n.product_id, n.inventory_id, n.quantity, n.total_price)
+                        IS DISTINCT FROM
+                        (p.order_id, p.product_id, p.inventory_id, p.quantity, p.total_price))
+                AS d(order_id, product_id, inventory_id, quantity, total_price, sign)
+           JOIN orders o ON o.id = d.order_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION metrics_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM metrics_item_days;
+    DELETE FROM metrics_item_months;
+    IF TG_TABLE_NAME = 'orders' THEN
+        DELETE FROM metrics_order_hours;
+    ELSE
+        UPDATE metrics_order_hours SET units = 0 WHERE units <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER metrics_orders_insert AFTER INSERT ON orders
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION metrics_orders_inserted();
+CREATE OR REPLACE TRIGGER metrics_orders_update AFTER UPDATE ON orders
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION metrics_orders_updated();
+CREATE OR REPLACE TRIGGER metrics_orders_delete BEFORE DELETE ON orders
+    FOR EACH ROW EXECUTE FUNCTION metrics_order_deleting();
+CREATE OR REPLACE TRIGGER metrics_orders_truncate AFTER TRUNCATE ON orders
+    FOR EACH STATEMENT EXECUTE FUNCTION metrics_truncated();
+CREATE OR REPLACE TRIGGER metrics_items_insert AFTER INSERT ON order_items
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION metrics_items_changed();
+CREATE OR REPLACE TRIGGER metrics_items_update AFTER UPDATE ON order_items
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION metrics_items_changed();
+CREATE OR REPLACE TRIGGER metrics_items_delete AFTER DELETE ON order_items
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION metrics_items_changed();
+CREATE OR REPLACE TRIGGER metrics_items_truncate AFTER TRUNCATE ON order_items
+    FOR EACH STATEMENT EXECUTE FUNCTION metrics_truncated();
+
+-- Build one zone's sums from the tables (the caller holds a SHARE lock on both tables, so no
+-- write lands between the build and the zone's registration).
+CREATE OR REPLACE FUNCTION metrics_build_zone(tz text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM metrics_order_hours WHERE zone = tz;
+    DELETE FROM metrics_item_days WHERE zone = tz;
+    DELETE FROM metrics_item_months WHERE zone = tz;
+    INSERT INTO metrics_order_hours
+           (zone, day, hour, status, employee_id, payment, orders, total, tax, discount, units)
+    SELECT tz, l.ts::date, extract(hour FROM l.ts)::smallint, o.status, o.creator_id,
+           metrics_spelling(o.payment_method), count(*), sum(o.final_total_price),
+           sum(coalesce(o.tax, 0)), sum(coalesce(o.discount, 0)), coalesce(sum(u.units), 0)
+      FROM orders o
+     CROSS JOIN LATERAL (SELECT timezone(tz, o.created_at) AS ts) l
+      LEFT JOIN (SELECT order_id, sum(quantity) AS units FROM order_items GROUP BY order_id) u
+             ON u.order_id = o.id
+     GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO metrics_item_days
+           (zone, day, status, product_id, inventory_id, lines, units, total)
+    SELECT tz, timezone(tz, o.created_at)::date, o.status, i.product_id, i.inventory_id,
+           count(*), sum(i.quantity), sum(i.total_price)
+      FROM order_items i JOIN orders o ON o.id = i.order_id
+     GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO metrics_item_months
+           (zone, month, status, product_id, inventory_id, lines, units, total)
+    SELECT zone, date_trunc('month', day)::date, status, product_id, inventory_id, sum(lines),
+           sum(units), sum(total)
+      FROM metrics_item_days WHERE zone = tz
+     GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO metrics_zones (zone) VALUES (tz)
+        ON CONFLICT (zone) DO UPDATE SET built_at = now();
+END
+$$;

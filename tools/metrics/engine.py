@@ -67,6 +67,8 @@ class MetricsQueries(ReadOnlyQueries):
     """The metrics layer over the shop's tables; build with no arguments after init_database()."""
 
     SQL = SQL
+    # Tests turn it off to compare the rollups with the tables they summarise.
+    use_rollups = True
 
     async def query_metrics(self, **arguments: Any) -> dict[str, Any]:
         """Measures over a period, grouped and compared as asked (see MetricsArgs)."""
@@ -126,7 +128,15 @@ class MetricsQueries(ReadOnlyQueries):
         lower, upper = day_bounds(period.start, period.end, self.tz)
         assert lower is not None and upper is not None
         question = Question(
-            metrics, list(group_by), resolved.filters, lower, upper, self.settings.SHOP_TIMEZONE
+            metrics,
+            list(group_by),
+            resolved.filters,
+            period.start,
+            period.end,
+            lower,
+            upper,
+            self.settings.SHOP_TIMEZONE,
+            use_rollups=self.use_rollups,
         )
         statements: list[Compiled] = [grouped(question)]
         if "new_customers" in metrics:

@@ -1,18 +1,24 @@
 """Build the SQL of one metrics question from the definitions, with SQLAlchemy Core.
 
-The builder only ever composes reviewed column expressions from `definitions`; every value a
-caller gives (dates, ids, names, amounts, the time zone) is a bound parameter. The statement is
-compiled for asyncpg (`$1 … $n`) and runs on the one read-only, time-limited path.
+The builder only composes reviewed column expressions from `definitions`; every value a
+caller gives (dates, ids, names, amounts, the time zone) is a bound parameter. Statements are
+compiled for asyncpg (`$1 … $n`) and run on the one read-only, time-limited path.
 
-Shape: a `facts` CTE (orders, or order items joined to their orders) with the dimension
-columns computed once, then one aggregate over it with GROUPING SETS — the grouped rows and
-the totals in one scan.
+Shape: a `facts` CTE, then one aggregate over it with GROUPING SETS — the grouped rows and
+the totals in one scan. The facts come from the cheapest source that can answer exactly:
+- the order hours rollup (`metrics_order_hours`): order metrics by time, staff or payment;
+- the item rollups (`metrics_item_days`, and `metrics_item_months` for whole months):
+  product, variant, category and brand sums (category and brand read from `products` now);
+- otherwise the tables themselves: orders, or order items joined to their orders.
+The rollups are kept exact by triggers in sql/schema.sql, so every source gives the same
+numbers; `tests/test_metrics.py` compares them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,9 +28,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from tools.metrics.definitions import (
     COMPLETED,
     ITEM_DIMENSIONS,
-    ITEM_FILTERS,
     METRICS,
     PAYMENT_GROUPS,
+    TIME_DIMENSIONS,
 )
 
 _meta = sa.MetaData()
@@ -59,8 +65,52 @@ products = sa.Table(
     sa.Column("brand", sa.Text),
 )
 customers = sa.Table("customers", _meta, sa.Column("id", sa.Text), sa.Column("premium", sa.Boolean))
+order_hours = sa.Table(
+    "metrics_order_hours",
+    _meta,
+    sa.Column("zone", sa.Text),
+    sa.Column("day", sa.Date),
+    sa.Column("hour", sa.SmallInteger),
+    sa.Column("status", sa.SmallInteger),
+    sa.Column("employee_id", sa.Uuid),
+    sa.Column("payment", sa.Text),
+    sa.Column("orders", sa.BigInteger),
+    sa.Column("total", sa.Numeric),
+    sa.Column("tax", sa.Numeric),
+    sa.Column("discount", sa.Numeric),
+    sa.Column("units", sa.BigInteger),
+)
+item_days = sa.Table(
+    "metrics_item_days",
+    _meta,
+    sa.Column("zone", sa.Text),
+    sa.Column("day", sa.Date),
+    sa.Column("status", sa.SmallInteger),
+    sa.Column("product_id", sa.Uuid),
+    sa.Column("inventory_id", sa.Uuid),
+    sa.Column("lines", sa.BigInteger),
+    sa.Column("units", sa.BigInteger),
+    sa.Column("total", sa.Numeric),
+)
+item_months = sa.Table(
+    "metrics_item_months",
+    _meta,
+    sa.Column("zone", sa.Text),
+    sa.Column("month", sa.Date),
+    sa.Column("status", sa.SmallInteger),
+    sa.Column("product_id", sa.Uuid),
+    sa.Column("inventory_id", sa.Uuid),
+    sa.Column("lines", sa.BigInteger),
+    sa.Column("units", sa.BigInteger),
+    sa.Column("total", sa.Numeric),
+)
 
 ZERO = sa.literal_column("0")
+# What the order hours rollup keeps of an order, by the column the definitions name.
+ORDER_HOUR_SUMS = {"final_total_price": "total", "tax": "tax", "discount": "discount"}
+ORDER_ROLLUP_DIMENSIONS = frozenset({*TIME_DIMENSIONS, "employee", "payment_method"})
+ITEM_ROLLUP_DIMENSIONS = frozenset({"day", "week", "month", "weekday", *ITEM_DIMENSIONS})
+ITEM_ROLLUP_METRICS = frozenset({"revenue", "units_sold", "cancelled_value", "refunded_value"})
 
 
 @dataclass(frozen=True)
@@ -82,17 +132,28 @@ class Filters:
         """Whether a filter names products (so facts are order items)."""
         return any(getattr(self, name) is not None for name in ("products", "categories", "brands"))
 
+    @property
+    def per_order(self) -> bool:
+        """Whether a filter reads what only an order row holds (customer, amount)."""
+        return any(
+            getattr(self, name) is not None
+            for name in ("customers", "premium", "min_amount", "max_amount")
+        )
+
 
 @dataclass
 class Question:
-    """What to compute: metrics, groupings, filters, and the instants of the period."""
+    """What to compute: metrics, groupings, filters, the local days and their instants."""
 
     metrics: list[str]
     group_by: list[str]
     filters: Filters
+    start: date
+    end: date
     lower: datetime
     upper: datetime
     timezone: str
+    use_rollups: bool = True
     item_grain: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -107,15 +168,16 @@ class Compiled:
 
     sql: str
     params: list[Any]
+    source: str = "tables"
 
 
-def compile_statement(statement: sa.sql.Executable) -> Compiled:
+def compile_statement(statement: sa.sql.Executable, source: str = "tables") -> Compiled:
     """`$n` SQL and its values, for Tortoise/asyncpg's execute_query_dict."""
     compiled = statement.compile(
         dialect=asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
     )
     names = compiled.positiontup or []
-    return Compiled(str(compiled), [compiled.params[name] for name in names])
+    return Compiled(str(compiled), [compiled.params[name] for name in names], source)
 
 
 def _payment_map() -> sa.CTE:
@@ -130,29 +192,65 @@ def _payment_map() -> sa.CTE:
     return pairs.cte("payment_map")
 
 
-def _spelled(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A free-text value as it is compared: lower case, single spaces, trimmed."""
-    collapsed = sa.func.regexp_replace(sa.func.btrim(column), r"\s+", " ", "g")
-    return sa.func.lower(collapsed)
+def spelled(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A free-text value as it is compared (the database's metrics_spelling)."""
+    return sa.func.metrics_spelling(column)
 
 
 def statuses_needed(metrics: list[str]) -> list[int]:
     """The order statuses the metrics read (fewer rows scanned when only sales are asked)."""
     needed: set[int] = set()
     for name in metrics:
-        metric = METRICS[name]
-        for part in metric.parts or (name,):
+        for part in METRICS[name].parts or (name,):
             status = METRICS[part].status
             if status is not None:
                 needed.add(status)
     return sorted(needed or {COMPLETED})
 
 
-def facts(question: Question) -> sa.CTE:
-    """The rows measured: orders, or order items with their order's columns."""
+def base_metrics(metrics: list[str]) -> list[str]:
+    """The summable metrics the requested ones need (ratios need their parts)."""
+    needed: list[str] = []
+    for name in metrics:
+        for part in METRICS[name].parts or (name,):
+            if METRICS[part].kind != "new" and part not in needed:
+                needed.append(part)
+    return needed
+
+
+# ------------------------------------------------------------------------------- sources
+
+
+@dataclass
+class Source:
+    """Where the facts come from: the CTE, how each grouping and measure reads it."""
+
+    name: str
+    rows: sa.CTE
+    dimension: Callable[[str], ColumnElement[Any]]
+    aggregate: Callable[[str], ColumnElement[Any]]
+
+
+def _time(name: str, day: ColumnElement[Any], hour: ColumnElement[Any]) -> ColumnElement[Any]:
+    if name == "day":
+        return sa.cast(day, sa.Date)
+    if name in ("week", "month"):
+        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{name}'"), day), sa.Date)
+    if name == "weekday":
+        return sa.cast(sa.extract("isodow", day), sa.Integer) - 1
+    return sa.cast(hour, sa.Integer)
+
+
+def _payment_filtered(source: Any, spelling: ColumnElement[Any], f: Filters) -> tuple[Any, Any]:
+    pay = _payment_map()
+    source = source.outerjoin(pay, pay.c.spelling == spelling)
+    return source, sa.func.coalesce(pay.c.key, spelling)
+
+
+def _table_source(question: Question) -> Source:
+    """The tables themselves: orders, or order items with their order's columns."""
     f = question.filters
     local_ts = sa.func.timezone(sa.bindparam("tz", question.timezone), orders.c.created_at)
-    needs_payment = "payment_method" in question.group_by or f.payment is not None
     needs_units = not question.item_grain and any(
         "units_sold" in (METRICS[m].parts or (m,)) for m in question.metrics
     )
@@ -178,8 +276,8 @@ def facts(question: Question) -> sa.CTE:
         if {"category", "brand"} & set(question.group_by) or f.categories or f.brands:
             source = source.join(products, products.c.id == order_items.c.product_id)
             columns += [
-                _spelled(products.c.category).label("category"),
-                _spelled(products.c.brand).label("brand"),
+                spelled(products.c.category).label("category"),
+                spelled(products.c.brand).label("brand"),
             ]
     elif needs_units:
         units = (
@@ -193,11 +291,8 @@ def facts(question: Question) -> sa.CTE:
         orders.c.created_at < sa.bindparam("upper", question.upper),
         orders.c.status.in_(statuses_needed(question.metrics)),
     ]
-    if needs_payment:
-        pay = _payment_map()
-        spelled = _spelled(orders.c.payment_method)
-        source = source.outerjoin(pay, pay.c.spelling == spelled)
-        payment = sa.func.coalesce(pay.c.key, spelled)
+    if "payment_method" in question.group_by or f.payment is not None:
+        source, payment = _payment_filtered(source, spelled(orders.c.payment_method), f)
         columns.append(payment.label("payment_method"))
         if f.payment is not None:
             conditions.append(payment == sa.bindparam("payment", f.payment))
@@ -206,35 +301,11 @@ def facts(question: Question) -> sa.CTE:
         conditions.append(
             sa.func.coalesce(customers.c.premium, False) == sa.bindparam("premium", f.premium)
         )
-    if f.employees is not None:
-        conditions.append(sa.cast(orders.c.creator_id, sa.Text).in_(f.employees))
-    if f.customers is not None:
-        conditions.append(orders.c.customer_id.in_(f.customers))
-    if f.min_amount is not None:
-        conditions.append(orders.c.final_total_price >= sa.bindparam("min_amount", f.min_amount))
-    if f.max_amount is not None:
-        conditions.append(orders.c.final_total_price <= sa.bindparam("max_amount", f.max_amount))
-    if f.products is not None:
-        conditions.append(sa.cast(order_items.c.product_id, sa.Text).in_(f.products))
-    if f.categories is not None:
-        conditions.append(_spelled(products.c.category).in_(f.categories))
-    if f.brands is not None:
-        conditions.append(_spelled(products.c.brand).in_(f.brands))
-    return sa.select(*columns).select_from(source).where(*conditions).cte("facts")
-
-
-def dimension(name: str, rows: sa.CTE) -> ColumnElement[Any]:
-    """The column a grouping reads from the facts."""
+    conditions += _order_conditions(f)
+    conditions += _item_conditions(f, order_items.c.product_id)
+    rows = sa.select(*columns).select_from(source).where(*conditions).cte("facts")
     c = rows.c
-    if name == "day":
-        return sa.cast(c.local_ts, sa.Date)
-    if name in ("week", "month"):
-        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{name}'"), c.local_ts), sa.Date)
-    if name == "weekday":
-        return sa.cast(sa.extract("isodow", c.local_ts), sa.Integer) - 1
-    if name == "hour":
-        return sa.cast(sa.extract("hour", c.local_ts), sa.Integer)
-    column = {
+    named = {
         "product": "product_id",
         "variant": "inventory_id",
         "category": "category",
@@ -242,60 +313,230 @@ def dimension(name: str, rows: sa.CTE) -> ColumnElement[Any]:
         "employee": "employee_id",
         "payment_method": "payment_method",
         "customer": "customer_id",
-    }[name]
-    return sa.cast(c[column], sa.Text)
+    }
+
+    def dimension(name: str) -> ColumnElement[Any]:
+        if name in TIME_DIMENSIONS:
+            return _time(name, c.local_ts, sa.extract("hour", c.local_ts))
+        return sa.cast(c[named[name]], sa.Text)
+
+    def aggregate(name: str) -> ColumnElement[Any]:
+        metric = METRICS[name]
+        when = c.status == metric.status
+        if metric.kind == "count":
+            item = question.item_grain
+            return (sa.func.count(sa.distinct(c.order_id)) if item else sa.func.count()).filter(
+                when
+            )
+        if metric.kind == "distinct":
+            return sa.func.count(sa.distinct(c.customer_id)).filter(when)
+        column = metric.item_column if question.item_grain else metric.column
+        assert column is not None
+        return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
+
+    return Source("tables", rows, dimension, aggregate)
 
 
-def aggregate(name: str, rows: sa.CTE, item_grain: bool) -> ColumnElement[Any]:
-    """One base metric's aggregate over the facts (ratios are computed from their parts)."""
-    metric = METRICS[name]
+def _order_conditions(f: Filters) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = []
+    if f.employees is not None:
+        out.append(sa.cast(orders.c.creator_id, sa.Text).in_(f.employees))
+    if f.customers is not None:
+        out.append(orders.c.customer_id.in_(f.customers))
+    if f.min_amount is not None:
+        out.append(orders.c.final_total_price >= sa.bindparam("min_amount", f.min_amount))
+    if f.max_amount is not None:
+        out.append(orders.c.final_total_price <= sa.bindparam("max_amount", f.max_amount))
+    return out
+
+
+def _item_conditions(f: Filters, product: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = []
+    if f.products is not None:
+        out.append(sa.cast(product, sa.Text).in_(f.products))
+    if f.categories is not None:
+        out.append(spelled(products.c.category).in_(f.categories))
+    if f.brands is not None:
+        out.append(spelled(products.c.brand).in_(f.brands))
+    return out
+
+
+def _order_hours_source(question: Question) -> Source:
+    """The order hours rollup: order metrics by time, staff and payment."""
+    f = question.filters
+    zone = sa.bindparam("zone", question.timezone)
+    source: Any = order_hours
+    columns: list[ColumnElement[Any]] = [
+        order_hours.c.day,
+        order_hours.c.hour,
+        order_hours.c.status,
+        order_hours.c.employee_id,
+        order_hours.c.orders,
+        order_hours.c.total,
+        order_hours.c.tax,
+        order_hours.c.discount,
+        order_hours.c.units,
+    ]
+    conditions: list[ColumnElement[Any]] = [
+        order_hours.c.zone == zone,
+        order_hours.c.day >= sa.bindparam("start", question.start),
+        order_hours.c.day <= sa.bindparam("end", question.end),
+        order_hours.c.status.in_(statuses_needed(question.metrics)),
+        order_hours.c.orders != 0,  # a bucket every order has left (moved, deleted)
+    ]
+    if "payment_method" in question.group_by or f.payment is not None:
+        source, payment = _payment_filtered(source, order_hours.c.payment, f)
+        columns.append(payment.label("payment_method"))
+        if f.payment is not None:
+            conditions.append(payment == sa.bindparam("payment", f.payment))
+    if f.employees is not None:
+        conditions.append(sa.cast(order_hours.c.employee_id, sa.Text).in_(f.employees))
+    rows = sa.select(*columns).select_from(source).where(*conditions).cte("facts")
     c = rows.c
-    when = c.status == metric.status
-    if metric.kind == "count":
-        counted = sa.func.count(sa.distinct(c.order_id)) if item_grain else sa.func.count()
-        return counted.filter(when)
-    if metric.kind == "distinct":
-        return sa.func.count(sa.distinct(c.customer_id)).filter(when)
-    column = metric.item_column if item_grain else metric.column
-    assert column is not None
-    return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
+
+    def dimension(name: str) -> ColumnElement[Any]:
+        if name in TIME_DIMENSIONS:
+            return _time(name, c.day, c.hour)
+        column = {"employee": "employee_id", "payment_method": "payment_method"}[name]
+        return sa.cast(c[column], sa.Text)
+
+    def aggregate(name: str) -> ColumnElement[Any]:
+        metric = METRICS[name]
+        when = c.status == metric.status
+        column = "orders" if metric.kind == "count" else ORDER_HOUR_SUMS.get(metric.column or "")
+        column = column or str(metric.column)
+        return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
+
+    return Source("order_hours", rows, dimension, aggregate)
 
 
-def base_metrics(metrics: list[str]) -> list[str]:
-    """The summable metrics the requested ones need (ratios need their parts)."""
-    needed: list[str] = []
-    for name in metrics:
-        for part in METRICS[name].parts or (name,):
-            if METRICS[part].kind != "new" and part not in needed:
-                needed.append(part)
-    return needed
+def _whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first day of the first and of the last whole month inside [start, end], if any."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after.replace(day=1) - timedelta(days=1)  # the last day of a month ending by `end`
+    if after.day != 1:
+        last = end.replace(day=1) - timedelta(days=1)
+    if last < first:
+        return None
+    return first, last.replace(day=1)
+
+
+def _item_rollup_source(question: Question) -> Source:
+    """The item rollups: whole months from the month table, the days around them from the
+    day table (days only when a grouping needs them)."""
+    f = question.filters
+    zone = sa.bindparam("zone", question.timezone)
+    statuses = statuses_needed(question.metrics)
+    by_day = bool({"day", "week", "weekday"} & set(question.group_by))
+    months = None if by_day else _whole_months(question.start, question.end)
+
+    def part(table: sa.Table, when: ColumnElement[Any], day: ColumnElement[Any]) -> sa.Select:
+        source: Any = table
+        conditions = [table.c.zone == zone, table.c.status.in_(statuses), table.c.lines != 0, when]
+        wants_names = {"category", "brand"} & set(question.group_by)
+        if wants_names or f.categories or f.brands:
+            source = source.join(products, products.c.id == table.c.product_id)
+        conditions += _item_conditions(f, table.c.product_id)
+        columns = [
+            day.label("day"),
+            table.c.status,
+            table.c.product_id,
+            table.c.inventory_id,
+            table.c.units,
+            table.c.total,
+        ]
+        if wants_names:
+            columns += [
+                spelled(products.c.category).label("category"),
+                spelled(products.c.brand).label("brand"),
+            ]
+        return sa.select(*columns).select_from(source).where(*conditions)
+
+    start, end = question.start, question.end
+    days = item_days.c.day
+    if months is None:
+        rows_sql = part(item_days, sa.and_(days >= start, days <= end), days)
+    else:
+        first, last = months
+        month_part = part(
+            item_months,
+            sa.and_(item_months.c.month >= first, item_months.c.month <= last),
+            item_months.c.month,
+        )
+        edges = sa.or_(
+            sa.and_(days >= start, days < first),
+            sa.and_(days > (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+                    - timedelta(days=1), days <= end),
+        )  # fmt: skip
+        rows_sql = sa.union_all(month_part, part(item_days, edges, days))
+    rows = rows_sql.cte("facts")
+    c = rows.c
+    named = {
+        "product": "product_id",
+        "variant": "inventory_id",
+        "category": "category",
+        "brand": "brand",
+    }
+
+    def dimension(name: str) -> ColumnElement[Any]:
+        if name in TIME_DIMENSIONS:
+            return _time(name, c.day, ZERO)
+        return sa.cast(c[named[name]], sa.Text)
+
+    def aggregate(name: str) -> ColumnElement[Any]:
+        metric = METRICS[name]
+        column = "units" if metric.item_column == "quantity" else "total"
+        return sa.func.coalesce(sa.func.sum(c[column]).filter(c.status == metric.status), ZERO)
+
+    return Source("item_rollups", rows, dimension, aggregate)
+
+
+def choose_source(question: Question) -> Source:
+    """The cheapest source that answers the question exactly."""
+    dims = set(question.group_by)
+    needed = set(base_metrics(question.metrics))
+    f = question.filters
+    if question.use_rollups and not f.per_order:
+        if not question.item_grain and dims <= ORDER_ROLLUP_DIMENSIONS:
+            if not needed & {"customers"}:
+                return _order_hours_source(question)
+        if (
+            question.item_grain
+            and dims <= ITEM_ROLLUP_DIMENSIONS
+            and needed <= ITEM_ROLLUP_METRICS
+            and f.employees is None
+            and f.payment is None
+        ):
+            return _item_rollup_source(question)
+    return _table_source(question)
 
 
 def grouped(question: Question) -> Compiled:
     """The grouped rows and the totals row (all groupings NULL, `is_total` true) in one scan."""
-    rows = facts(question)
-    dims = [dimension(name, rows).label(f"g_{name}") for name in question.group_by]
-    measures = [
-        aggregate(name, rows, question.item_grain).label(name)
-        for name in base_metrics(question.metrics)
-    ]
+    source = choose_source(question)
+    dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
+    measures = [source.aggregate(name).label(name) for name in base_metrics(question.metrics)]
     if not dims:
         statement = sa.select(sa.literal_column("true").label("is_total"), *measures)
-        return compile_statement(statement)
+        return compile_statement(statement.select_from(source.rows), source.name)
     is_total = sa.func.grouping(*dims) == (2 ** len(dims) - 1)
-    statement = sa.select(is_total.label("is_total"), *dims, *measures).group_by(
-        sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_())
+    statement = (
+        sa.select(is_total.label("is_total"), *dims, *measures)
+        .select_from(source.rows)
+        .group_by(sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_()))
     )
-    return compile_statement(statement)
+    return compile_statement(statement, source.name)
 
 
 def new_customers(question: Question) -> Compiled:
     """Customers whose first completed order ever is in the period, grouped by that order."""
     first_question = Question(
-        ["orders"], question.group_by, question.filters, question.lower, question.upper,
-        question.timezone,
+        ["orders"], question.group_by, question.filters, question.start, question.end,
+        question.lower, question.upper, question.timezone, use_rollups=False,
     )  # fmt: skip
-    rows = facts(first_question)
+    source = _table_source(first_question)
+    rows = source.rows
     firsts = (
         sa.select(rows)
         .where(rows.c.status == COMPLETED)
@@ -313,7 +554,16 @@ def new_customers(question: Question) -> Compiled:
         )
         .exists()
     )
-    dims = [dimension(name, firsts).label(f"g_{name}") for name in question.group_by]
+    named = {"product": "product_id", "variant": "inventory_id", "employee": "employee_id"}
+    named |= {"payment_method": "payment_method", "customer": "customer_id"}
+    named |= {"category": "category", "brand": "brand"}
+
+    def dimension(name: str) -> ColumnElement[Any]:
+        if name in TIME_DIMENSIONS:
+            return _time(name, firsts.c.local_ts, sa.extract("hour", firsts.c.local_ts))
+        return sa.cast(firsts.c[named[name]], sa.Text)
+
+    dims = [dimension(name).label(f"g_{name}") for name in question.group_by]
     count = sa.func.count().label("new_customers")
     where = sa.not_(before)
     if not dims:
@@ -327,6 +577,3 @@ def new_customers(question: Question) -> Compiled:
         .group_by(sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_()))
     )
     return compile_statement(statement)
-
-
-__all__ = ["ITEM_FILTERS", "Compiled", "Filters", "Question", "grouped", "new_customers"]
