@@ -365,6 +365,9 @@ CREATE INDEX IF NOT EXISTS orders_completed_created_idx
     WHERE status = 1;
 CREATE INDEX IF NOT EXISTS orders_created_idx ON orders (created_at);
 CREATE INDEX IF NOT EXISTS orders_customer_created_idx ON orders (customer_id, created_at);
+-- A customer's completed orders by time: "is this their first?" (new customers) from the index.
+CREATE INDEX IF NOT EXISTS orders_customer_completed_idx
+    ON orders (customer_id, created_at) WHERE status = 1;
 CREATE INDEX IF NOT EXISTS orders_creator_created_idx ON orders (creator_id, created_at);
 CREATE INDEX IF NOT EXISTS order_items_order_idx
     ON order_items (order_id) INCLUDE (inventory_id, product_id, quantity, total_price);
@@ -464,11 +467,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(value), '\s+', ' ', 'g'))
 $$;
 
--- Orders by local day and hour, status, staff member and payment spelling.
-CREATE TABLE IF NOT EXISTS metrics_order_hours (
+-- Orders by local day, status, staff member and payment spelling.
+CREATE TABLE IF NOT EXISTS metrics_order_days (
     zone        text NOT NULL,
     day         date NOT NULL,
-    hour        smallint NOT NULL,
     status      smallint NOT NULL,
     employee_id uuid,
     payment     text,
@@ -477,8 +479,21 @@ CREATE TABLE IF NOT EXISTS metrics_order_hours (
     tax         numeric NOT NULL DEFAULT 0,
     discount    numeric NOT NULL DEFAULT 0,
     units       bigint NOT NULL DEFAULT 0,
-    CONSTRAINT metrics_order_hours_key
-        UNIQUE NULLS NOT DISTINCT (zone, day, hour, status, employee_id, payment)
+    CONSTRAINT metrics_order_days_key
+        UNIQUE NULLS NOT DISTINCT (zone, day, status, employee_id, payment)
+);
+-- Orders by local day and hour, and status.
+CREATE TABLE IF NOT EXISTS metrics_order_hours (
+    zone     text NOT NULL,
+    day      date NOT NULL,
+    hour     smallint NOT NULL,
+    status   smallint NOT NULL,
+    orders   bigint NOT NULL DEFAULT 0,
+    total    numeric NOT NULL DEFAULT 0,
+    tax      numeric NOT NULL DEFAULT 0,
+    discount numeric NOT NULL DEFAULT 0,
+    units    bigint NOT NULL DEFAULT 0,
+    CONSTRAINT metrics_order_hours_key UNIQUE (zone, day, hour, status)
 );
 
 -- Order items by local day (and by month, for long ranges), status and inventory line.
@@ -505,36 +520,108 @@ CREATE TABLE IF NOT EXISTS metrics_item_months (
     CONSTRAINT metrics_item_months_key UNIQUE (zone, month, status, product_id, inventory_id)
 );
 
--- Signed orders (sign +1 added, -1 taken away) into every zone's order hours; units are the
--- orders' items as they are now.
-CREATE OR REPLACE FUNCTION metrics_add_orders(
-    ids uuid[], ats timestamptz[], statuses int[], employees uuid[], payments text[],
-    totals numeric[], taxes numeric[], discounts numeric[], signs int[]) RETURNS void
+-- Orders by local month, status and customer (for customers, their count and ranking).
+CREATE TABLE IF NOT EXISTS metrics_customer_months (
+    zone        text NOT NULL,
+    month       date NOT NULL,
+    status      smallint NOT NULL,
+    customer_id text NOT NULL,
+    orders      bigint NOT NULL DEFAULT 0,
+    total       numeric NOT NULL DEFAULT 0,
+    tax         numeric NOT NULL DEFAULT 0,
+    discount    numeric NOT NULL DEFAULT 0,
+    units       bigint NOT NULL DEFAULT 0,
+    CONSTRAINT metrics_customer_months_key UNIQUE (zone, month, status, customer_id)
+);
+
+-- Each customer's first completed order (no zone: an instant). New customers are those whose
+-- first completed order falls in the period.
+CREATE TABLE IF NOT EXISTS metrics_customer_first (
+    customer_id text PRIMARY KEY,
+    first_at    timestamptz,            -- NULL: no completed order (any more)
+    first_order uuid
+);
+CREATE INDEX IF NOT EXISTS metrics_customer_first_at_idx ON metrics_customer_first (first_at);
+
+-- Signed sums, one per (zone, order time, status, staff member, payment spelling, customer),
+-- into the order days, hours and customer months (one statement: all or none).
+CREATE OR REPLACE FUNCTION metrics_add_order_sums(
+    zones text[], ats timestamptz[], statuses int[], employees uuid[], payments text[],
+    customers text[], counts bigint[], totals numeric[], taxes numeric[], discounts numeric[],
+    units bigint[])
+RETURNS void
 LANGUAGE sql AS $$
+    WITH delta AS MATERIALIZED (
+        SELECT d.zone, timezone(d.zone, d.at)::date AS day,
+               extract(hour FROM timezone(d.zone, d.at))::smallint AS hour, d.status,
+               d.employee, metrics_spelling(d.payment) AS payment, d.customer, d.n, d.total,
+               d.tax, d.discount, d.units
+          FROM unnest(zones, ats, statuses, employees, payments, customers, counts, totals,
+                      taxes, discounts, units)
+               AS d(zone, at, status, employee, payment, customer, n, total, tax, discount,
+                    units)
+    ),
+    customer_months AS (
+        INSERT INTO metrics_customer_months AS t
+               (zone, month, status, customer_id, orders, total, tax, discount, units)
+        SELECT zone, date_trunc('month', day)::date, status, customer, sum(n), sum(total),
+               sum(tax), sum(discount), sum(units)
+          FROM delta GROUP BY 1, 2, 3, 4
+        ON CONFLICT ON CONSTRAINT metrics_customer_months_key DO UPDATE
+           SET orders = t.orders + EXCLUDED.orders, total = t.total + EXCLUDED.total,
+               tax = t.tax + EXCLUDED.tax, discount = t.discount + EXCLUDED.discount,
+               units = t.units + EXCLUDED.units
+        RETURNING 1
+    ),
+    days AS (
+        INSERT INTO metrics_order_days AS t
+               (zone, day, status, employee_id, payment, orders, total, tax, discount, units)
+        SELECT zone, day, status, employee, payment, sum(n), sum(total), sum(tax),
+               sum(discount), sum(units)
+          FROM delta GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT metrics_order_days_key DO UPDATE
+           SET orders = t.orders + EXCLUDED.orders, total = t.total + EXCLUDED.total,
+               tax = t.tax + EXCLUDED.tax, discount = t.discount + EXCLUDED.discount,
+               units = t.units + EXCLUDED.units
+        RETURNING 1
+    )
     INSERT INTO metrics_order_hours AS t
-           (zone, day, hour, status, employee_id, payment, orders, total, tax, discount, units)
-    SELECT z.zone, timezone(z.zone, d.at)::date,
-           extract(hour FROM timezone(z.zone, d.at))::smallint, d.status, d.employee,
-           metrics_spelling(d.payment), sum(d.sign), sum(d.sign * d.total),
-           sum(d.sign * coalesce(d.tax, 0)), sum(d.sign * coalesce(d.discount, 0)),
-           coalesce(sum(d.sign * u.units), 0)
-      FROM unnest(ids, ats, statuses, employees, payments, totals, taxes, discounts, signs)
-           AS d(id, at, status, employee, payment, total, tax, discount, sign)
-     CROSS JOIN metrics_zones z
-      LEFT JOIN LATERAL (SELECT sum(i.quantity) AS units FROM order_items i
-                          WHERE i.order_id = d.id) u ON true
-     GROUP BY 1, 2, 3, 4, 5, 6
+           (zone, day, hour, status, orders, total, tax, discount, units)
+    SELECT zone, day, hour, status, sum(n), sum(total), sum(tax), sum(discount), sum(units)
+      FROM delta GROUP BY 1, 2, 3, 4
     ON CONFLICT ON CONSTRAINT metrics_order_hours_key DO UPDATE
        SET orders = t.orders + EXCLUDED.orders, total = t.total + EXCLUDED.total,
            tax = t.tax + EXCLUDED.tax, discount = t.discount + EXCLUDED.discount,
            units = t.units + EXCLUDED.units
 $$;
 
+-- Signed orders (sign +1 added, -1 taken away) into every zone's order days and hours;
+-- units are the orders' items as they are now.
+CREATE OR REPLACE FUNCTION metrics_add_orders(
+    ids uuid[], ats timestamptz[], statuses int[], employees uuid[], payments text[],
+    customers text[], totals numeric[], taxes numeric[], discounts numeric[], signs int[])
+RETURNS void
+LANGUAGE sql AS $$
+    SELECT metrics_add_order_sums(
+        array_agg(z.zone), array_agg(d.at), array_agg(d.status), array_agg(d.employee),
+        array_agg(d.payment), array_agg(d.customer), array_agg(d.sign::bigint),
+        array_agg(d.sign * d.total), array_agg(d.sign * coalesce(d.tax, 0)),
+        array_agg(d.sign * coalesce(d.discount, 0)),
+        array_agg((d.sign * coalesce(u.units, 0))::bigint))
+      FROM unnest(ids, ats, statuses, employees, payments, customers, totals, taxes,
+                  discounts, signs)
+           AS d(id, at, status, employee, payment, customer, total, tax, discount, sign)
+     CROSS JOIN metrics_zones z
+      LEFT JOIN LATERAL (SELECT sum(i.quantity)::bigint AS units FROM order_items i
+                          WHERE i.order_id = d.id) u ON true
+$$;
+
 -- Signed order items, with their order's time and status, into every zone's item days and
 -- months (and, when `with_units`, their quantities into the order hours).
 CREATE OR REPLACE FUNCTION metrics_add_items(
     product_ids uuid[], line_ids uuid[], ats timestamptz[], statuses int[], employees uuid[],
-    payments text[], quantities bigint[], totals numeric[], signs int[], with_units boolean)
+    payments text[], customers text[], quantities bigint[], totals numeric[], signs int[],
+    with_units boolean)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -561,18 +648,32 @@ BEGIN
        SET lines = t.lines + EXCLUDED.lines, units = t.units + EXCLUDED.units,
            total = t.total + EXCLUDED.total;
     IF with_units THEN
-        INSERT INTO metrics_order_hours AS t (zone, day, hour, status, employee_id, payment, units)
-        SELECT z.zone, timezone(z.zone, d.at)::date,
-               extract(hour FROM timezone(z.zone, d.at))::smallint, d.status, d.employee,
-               metrics_spelling(d.payment), sum(d.sign * d.quantity)
-          FROM unnest(ats, statuses, employees, payments, quantities, signs)
-               AS d(at, status, employee, payment, quantity, sign)
-         CROSS JOIN metrics_zones z
-         GROUP BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT ON CONSTRAINT metrics_order_hours_key DO UPDATE
-           SET units = t.units + EXCLUDED.units;
+        PERFORM metrics_add_order_sums(
+            array_agg(z.zone), array_agg(d.at), array_agg(d.status), array_agg(d.employee),
+            array_agg(d.payment), array_agg(d.customer), array_agg(0::bigint),
+            array_agg(0::numeric), array_agg(0::numeric), array_agg(0::numeric),
+            array_agg(d.sign * d.quantity::bigint))
+          FROM unnest(ats, statuses, employees, payments, customers, quantities, signs)
+               AS d(at, status, employee, payment, customer, quantity, sign)
+         CROSS JOIN metrics_zones z;
     END IF;
 END
+$$;
+
+-- Recompute the first completed order of these customers (ignoring `going`, an order being
+-- deleted).
+CREATE OR REPLACE FUNCTION metrics_first_orders(customer_ids text[], going uuid) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO metrics_customer_first AS t (customer_id, first_at, first_order)
+    SELECT c.id, f.created_at, f.id
+      FROM unnest(customer_ids) AS c(id)
+      LEFT JOIN LATERAL (SELECT o.created_at, o.id FROM orders o
+                          WHERE o.customer_id = c.id AND o.status = 1
+                            AND o.id IS DISTINCT FROM going
+                          ORDER BY o.created_at, o.id LIMIT 1) f ON true
+     WHERE c.id IS NOT NULL
+    ON CONFLICT (customer_id) DO UPDATE
+       SET first_at = EXCLUDED.first_at, first_order = EXCLUDED.first_order
 $$;
 
 CREATE OR REPLACE FUNCTION metrics_orders_inserted() RETURNS trigger
@@ -581,9 +682,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM metrics_zones) THEN
         PERFORM metrics_add_orders(array_agg(id), array_agg(created_at), array_agg(status),
                                    array_agg(creator_id), array_agg(payment_method),
-                                   array_agg(final_total_price), array_agg(tax),
-                                   array_agg(discount), array_agg(1))
+                                   array_agg(customer_id), array_agg(final_total_price),
+                                   array_agg(tax), array_agg(discount), array_agg(1))
            FROM new_rows;
+        PERFORM metrics_first_orders(array_agg(DISTINCT customer_id), NULL)
+           FROM new_rows WHERE status = 1;
     END IF;
     RETURN NULL;
 END
@@ -598,37 +701,48 @@ BEGIN
     END IF;
     PERFORM metrics_add_orders(array_agg(d.id), array_agg(d.at), array_agg(d.status),
                                array_agg(d.employee), array_agg(d.payment),
-                               array_agg(d.total), array_agg(d.tax), array_agg(d.discount),
-                               array_agg(d.sign))
+                               array_agg(d.customer), array_agg(d.total), array_agg(d.tax),
+                               array_agg(d.discount), array_agg(d.sign))
        FROM (SELECT n.id, n.created_at, n.status, n.creator_id, n.payment_method,
-                    n.final_total_price, n.tax, n.discount, 1
+                    n.customer_id, n.final_total_price, n.tax, n.discount, 1
                FROM new_rows n JOIN old_rows o ON o.id = n.id
-              WHERE (n.created_at, n.status, n.creator_id, n.payment_method,
+              WHERE (n.created_at, n.status, n.creator_id, n.payment_method, n.customer_id,
                      n.final_total_price, n.tax, n.discount)
                     IS DISTINCT FROM (o.created_at, o.status, o.creator_id, o.payment_method,
-                                      o.final_total_price, o.tax, o.discount)
+                                      o.customer_id, o.final_total_price, o.tax, o.discount)
              UNION ALL
              SELECT o.id, o.created_at, o.status, o.creator_id, o.payment_method,
-                    o.final_total_price, o.tax, o.discount, -1
+                    o.customer_id, o.final_total_price, o.tax, o.discount, -1
                FROM new_rows n JOIN old_rows o ON o.id = n.id
-              WHERE (n.created_at, n.status, n.creator_id, n.payment_method,
+              WHERE (n.created_at, n.status, n.creator_id, n.payment_method, n.customer_id,
                      n.final_total_price, n.tax, n.discount)
                     IS DISTINCT FROM (o.created_at, o.status, o.creator_id, o.payment_method,
-                                      o.final_total_price, o.tax, o.discount))
-            AS d(id, at, status, employee, payment, total, tax, discount, sign);
+                                      o.customer_id, o.final_total_price, o.tax, o.discount))
+            AS d(id, at, status, employee, payment, customer, total, tax, discount, sign);
     PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
                               array_agg(m.at), array_agg(m.status), array_agg(m.employee),
-                              array_agg(m.payment), array_agg(i.quantity::bigint),
-                              array_agg(i.total_price), array_agg(m.sign), false)
-       FROM (SELECT n.id, n.created_at, n.status, n.creator_id, n.payment_method, 1
+                              array_agg(m.payment), array_agg(m.customer),
+                              array_agg(i.quantity::bigint), array_agg(i.total_price),
+                              array_agg(m.sign), false)
+       FROM (SELECT n.id, n.created_at, n.status, n.creator_id, n.payment_method,
+                    n.customer_id, 1
                FROM new_rows n JOIN old_rows o ON o.id = n.id
               WHERE (n.created_at, n.status) IS DISTINCT FROM (o.created_at, o.status)
              UNION ALL
-             SELECT o.id, o.created_at, o.status, o.creator_id, o.payment_method, -1
+             SELECT o.id, o.created_at, o.status, o.creator_id, o.payment_method,
+                    o.customer_id, -1
                FROM new_rows n JOIN old_rows o ON o.id = n.id
               WHERE (n.created_at, n.status) IS DISTINCT FROM (o.created_at, o.status))
-            AS m(id, at, status, employee, payment, sign)
+            AS m(id, at, status, employee, payment, customer, sign)
        JOIN order_items i ON i.order_id = m.id;
+    PERFORM metrics_first_orders(array_agg(DISTINCT c.customer_id), NULL)
+       FROM (SELECT n.customer_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status, n.customer_id)
+                    IS DISTINCT FROM (o.created_at, o.status, o.customer_id)
+             UNION
+             SELECT o.customer_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+              WHERE (n.created_at, n.status, n.customer_id)
+                    IS DISTINCT FROM (o.created_at, o.status, o.customer_id)) c;
     RETURN NULL;
 END
 $$;
@@ -641,14 +755,15 @@ BEGIN
     IF EXISTS (SELECT 1 FROM metrics_zones) THEN
         PERFORM metrics_add_orders(ARRAY[OLD.id], ARRAY[OLD.created_at], ARRAY[OLD.status],
                                    ARRAY[OLD.creator_id], ARRAY[OLD.payment_method],
-                                   ARRAY[OLD.final_total_price], ARRAY[OLD.tax],
-                                   ARRAY[OLD.discount], ARRAY[-1]);
+                                   ARRAY[OLD.customer_id], ARRAY[OLD.final_total_price],
+                                   ARRAY[OLD.tax], ARRAY[OLD.discount], ARRAY[-1]);
         PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
                                   array_agg(OLD.created_at), array_agg(OLD.status),
                                   array_agg(OLD.creator_id), array_agg(OLD.payment_method),
-                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
-                                  array_agg(-1), false)
+                                  array_agg(OLD.customer_id), array_agg(i.quantity::bigint),
+                                  array_agg(i.total_price), array_agg(-1), false)
            FROM order_items i WHERE i.order_id = OLD.id;
+        PERFORM metrics_first_orders(ARRAY[OLD.customer_id], OLD.id);
     END IF;
     RETURN OLD;
 END
@@ -664,7 +779,8 @@ BEGIN
         PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
                                   array_agg(o.created_at), array_agg(o.status),
                                   array_agg(o.creator_id), array_agg(o.payment_method),
-                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
+                                  array_agg(o.customer_id), array_agg(i.quantity::bigint),
+                                  array_agg(i.total_price),
                                   array_agg(1), true)
            FROM new_rows i JOIN orders o ON o.id = i.order_id;
     ELSIF TG_OP = 'DELETE' THEN
@@ -672,14 +788,16 @@ BEGIN
         PERFORM metrics_add_items(array_agg(i.product_id), array_agg(i.inventory_id),
                                   array_agg(o.created_at), array_agg(o.status),
                                   array_agg(o.creator_id), array_agg(o.payment_method),
-                                  array_agg(i.quantity::bigint), array_agg(i.total_price),
+                                  array_agg(o.customer_id), array_agg(i.quantity::bigint),
+                                  array_agg(i.total_price),
                                   array_agg(-1), true)
            FROM old_rows i JOIN orders o ON o.id = i.order_id;
     ELSE
         PERFORM metrics_add_items(array_agg(d.product_id), array_agg(d.inventory_id),
                                   array_agg(o.created_at), array_agg(o.status),
                                   array_agg(o.creator_id), array_agg(o.payment_method),
-                                  array_agg(d.quantity::bigint), array_agg(d.total_price),
+                                  array_agg(o.customer_id), array_agg(d.quantity::bigint),
+                                  array_agg(d.total_price),
                                   array_agg(d.sign), true)
            FROM (SELECT n.order_id, n.product_id, n.inventory_id, n.quantity, n.total_price, 1
                    FROM new_rows n JOIN old_rows p ON p.id = n.id
@@ -705,9 +823,14 @@ BEGIN
     DELETE FROM metrics_item_days;
     DELETE FROM metrics_item_months;
     IF TG_TABLE_NAME = 'orders' THEN
+        DELETE FROM metrics_order_days;
         DELETE FROM metrics_order_hours;
+        DELETE FROM metrics_customer_months;
+        DELETE FROM metrics_customer_first;
     ELSE
+        UPDATE metrics_order_days SET units = 0 WHERE units <> 0;
         UPDATE metrics_order_hours SET units = 0 WHERE units <> 0;
+        UPDATE metrics_customer_months SET units = 0 WHERE units <> 0;
     END IF;
     RETURN NULL;
 END
@@ -737,19 +860,43 @@ CREATE OR REPLACE TRIGGER metrics_items_truncate AFTER TRUNCATE ON order_items
 CREATE OR REPLACE FUNCTION metrics_build_zone(tz text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    DELETE FROM metrics_order_days WHERE zone = tz;
     DELETE FROM metrics_order_hours WHERE zone = tz;
+    DELETE FROM metrics_customer_months WHERE zone = tz;
     DELETE FROM metrics_item_days WHERE zone = tz;
     DELETE FROM metrics_item_months WHERE zone = tz;
-    INSERT INTO metrics_order_hours
-           (zone, day, hour, status, employee_id, payment, orders, total, tax, discount, units)
-    SELECT tz, l.ts::date, extract(hour FROM l.ts)::smallint, o.status, o.creator_id,
-           metrics_spelling(o.payment_method), count(*), sum(o.final_total_price),
-           sum(coalesce(o.tax, 0)), sum(coalesce(o.discount, 0)), coalesce(sum(u.units), 0)
+    CREATE TEMP TABLE metrics_build ON COMMIT DROP AS
+    SELECT l.ts::date AS day, extract(hour FROM l.ts)::smallint AS hour, o.status,
+           o.creator_id AS employee_id, metrics_spelling(o.payment_method) AS payment,
+           o.customer_id,
+           count(*) AS orders, sum(o.final_total_price) AS total,
+           sum(coalesce(o.tax, 0)) AS tax, sum(coalesce(o.discount, 0)) AS discount,
+           coalesce(sum(u.units), 0) AS units
       FROM orders o
      CROSS JOIN LATERAL (SELECT timezone(tz, o.created_at) AS ts) l
       LEFT JOIN (SELECT order_id, sum(quantity) AS units FROM order_items GROUP BY order_id) u
              ON u.order_id = o.id
      GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO metrics_order_days
+           (zone, day, status, employee_id, payment, orders, total, tax, discount, units)
+    SELECT tz, day, status, employee_id, payment, sum(orders), sum(total), sum(tax),
+           sum(discount), sum(units)
+      FROM metrics_build GROUP BY 2, 3, 4, 5;
+    INSERT INTO metrics_order_hours (zone, day, hour, status, orders, total, tax, discount, units)
+    SELECT tz, day, hour, status, sum(orders), sum(total), sum(tax), sum(discount), sum(units)
+      FROM metrics_build GROUP BY 2, 3, 4;
+    INSERT INTO metrics_customer_months
+           (zone, month, status, customer_id, orders, total, tax, discount, units)
+    SELECT tz, date_trunc('month', day)::date, status, customer_id, sum(orders), sum(total),
+           sum(tax), sum(discount), sum(units)
+      FROM metrics_build GROUP BY 2, 3, 4;
+    DROP TABLE metrics_build;
+    -- The first completed orders hold no zone: rebuilt whole with any zone.
+    DELETE FROM metrics_customer_first;
+    INSERT INTO metrics_customer_first (customer_id, first_at, first_order)
+    SELECT DISTINCT ON (customer_id) customer_id, created_at, id
+      FROM orders WHERE status = 1
+     ORDER BY customer_id, created_at, id;
     INSERT INTO metrics_item_days
            (zone, day, status, product_id, inventory_id, lines, units, total)
     SELECT tz, timezone(tz, o.created_at)::date, o.status, i.product_id, i.inventory_id,

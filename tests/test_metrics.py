@@ -170,3 +170,22 @@ def test_a_filter_that_matches_nothing_is_an_error_naming_it(run, shop) -> None:
     with pytest.raises(ToolArgumentError) as refused:
         metrics(run, metrics=["revenue"], employee="Zed", **whole(shop))
     assert refused.value.field == "employee" and "Alice Nguyen" in refused.value.message
+
+
+def test_the_best_groups_with_the_count_of_all(run, shop) -> None:  # noqa: ANN001
+    result = metrics(run, metrics=["revenue"], group_by=["product"], limit=2, **whole(shop))
+    assert [(row["product"], row["revenue"]) for row in result["rows"]] == [
+        ("Coffee Beans", D("1200.00")),
+        ("Jasmine Tea", D("500.00")),
+    ]
+    assert result["total_rows"] == 3 and result["truncated"] is True
+    smallest = metrics(
+        run, metrics=["revenue"], group_by=["employee"], limit=1, descending=False, **whole(shop)
+    )
+    assert [row["employee"] for row in smallest["rows"]] == ["Bob Tran"]
+    # By customer: Ben has 6 completed orders, Ann 2 (Cat's are not completed).
+    ranked = metrics(run, metrics=["orders"], group_by=["customer"], **whole(shop))
+    assert [(row["customer"], row["orders"]) for row in ranked["rows"]] == [
+        ("Ben Pham", 6),
+        ("Ann Le", 2),
+    ]

@@ -39,6 +39,13 @@ QUESTIONS: list[dict[str, Any]] = [
     {"metrics": ["revenue"], "product": "jasmine", "compare_to": "previous_period"},
     {"metrics": ["revenue", "orders"], "group_by": ["day"], "compare_to": "previous_period",
      "limit": 100},  # fmt: skip
+    {"metrics": ["customers", "new_customers", "revenue"]},
+    {"metrics": ["customers", "revenue", "orders", "units_sold"], "group_by": ["customer"],
+     "limit": 100},  # fmt: skip
+    {"metrics": ["customers", "new_customers"], "group_by": ["month"], "limit": 100},
+    {"metrics": ["revenue", "customers"], "premium": True, "group_by": ["customer"]},
+    {"metrics": ["new_customers"], "group_by": ["employee"], "limit": 100},
+    {"metrics": ["new_customers", "revenue"], "product": "coffee"},
 ]
 
 
@@ -66,7 +73,9 @@ def sql(run: Any, statement: str, *params: Any) -> list[dict[str, Any]]:
 
 
 def assert_same(run: Any, data: Dataset, zone: str | None = None) -> None:
-    spans = [(200, 0), (100, 99), (10, 10), (31, 0)]
+    # Whole months and their edges matter to the month rollups: from the 1st of a month.
+    first = data.today.replace(day=1)
+    spans = [(200, 0), (100, 99), (10, 10), (31, 0), ((data.today - first).days + 92, 0)]
     for question, (first, last) in itertools.product(QUESTIONS, spans):
         args = {"start_date": data.iso(first), "end_date": data.iso(last), **question}
         rolled = ask(run, True, zone, **args)
@@ -163,3 +172,35 @@ def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN00
     sql(run, "DELETE FROM metrics_zones WHERE zone = $1", zone)
     for table in ("metrics_order_hours", "metrics_item_days", "metrics_item_months"):
         sql(run, f"DELETE FROM {table} WHERE zone = $1", zone)  # noqa: S608
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ({"metrics": ["revenue", "orders"], "group_by": ["day"]}, "order_days"),
+        ({"metrics": ["revenue"], "group_by": ["employee"], "payment_method": "cash"}, "order_days"),
+        ({"metrics": ["orders"], "group_by": ["weekday", "hour"]}, "order_hours"),
+        ({"metrics": ["revenue", "units_sold"], "group_by": ["product"]}, "item_rollups"),
+        ({"metrics": ["revenue"], "group_by": ["category"], "brand": "lotus"}, "item_rollups"),
+        ({"metrics": ["customers"]}, "customer_months"),
+        ({"metrics": ["revenue", "orders"], "group_by": ["customer"]}, "customer_months"),
+        ({"metrics": ["customers"], "group_by": ["day"]}, "tables"),
+        ({"metrics": ["orders"], "product": "coffee"}, "tables"),
+    ],
+)
+def test_common_questions_read_the_rollups(question, source) -> None:  # noqa: ANN001
+    from datetime import UTC, date, datetime
+
+    from tools.metrics.query import Filters, Question, choose_source
+
+    filters = Filters(
+        products=("x",) if "product" in question else None,
+        brands=("lotus",) if "brand" in question else None,
+        payment=question.get("payment_method"),
+    )
+    asked = Question(
+        question["metrics"], question.get("group_by", []), filters, date(2026, 11, 1),
+        date(2026, 11, 30), datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC),
+        "UTC",
+    )  # fmt: skip
+    assert choose_source(asked).name == source

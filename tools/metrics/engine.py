@@ -17,13 +17,22 @@ from tools.args import ToolArgumentError, validate_args
 from tools.metrics.args import MetricsArgs
 from tools.metrics.definitions import METRICS, TIME_DIMENSIONS, WEEKDAYS
 from tools.metrics.periods import Period, buckets, classify, compared
-from tools.metrics.query import Compiled, Question, grouped, new_customers
+from tools.metrics.query import (
+    Compiled,
+    Question,
+    Top,
+    active_customers,
+    counts_customers_apart,
+    grouped,
+    new_customers,
+)
 from tools.metrics.resolve import Resolved, resolve
 from tools.periods import day_bounds, local_today
 from tools.readonly import ReadOnlyQueries
 
 SQL = load_sql("metrics.sql")
 CENT = Decimal("0.01")
+WORK_MEM = "64MB"
 Key = tuple[Any, ...]
 
 
@@ -84,22 +93,36 @@ class MetricsQueries(ReadOnlyQueries):
         if args.order_by and args.order_by not in metrics:
             metrics.append(args.order_by)
         other = compared(period, args.compare_to) if args.compare_to else None
-        runs = [self._measure(metrics, args.group_by, resolved, period)]
+        time_first = bool(args.group_by) and args.group_by[0] in TIME_DIMENSIONS
+        ranked = bool(args.group_by) and (args.order_by is not None or not time_first)
+        metric = args.order_by or args.metrics[0]
+        # Many groups (every customer, every product) are ranked by the database, which sends
+        # back only the best ones; empty time buckets and comparisons need every group.
+        top = None
+        if ranked and other is None and metric != "new_customers":
+            if not any(name in TIME_DIMENSIONS for name in args.group_by):
+                top = Top(metric, args.descending, args.limit)
+        runs = [self._measure(metrics, args.group_by, resolved, period, top)]
         if other is not None:
             runs.append(self._measure(metrics, args.group_by, resolved, other))
         results = await asyncio.gather(*runs)
-        current = results[0]
-        previous = results[1] if other is not None else None
+        current, groups = results[0]
+        previous = results[1][0] if other is not None else None
         rows = self._rows(args, metrics, period, other, current, previous)
+        total_rows = groups if top is not None else len(rows)
+        if ranked:
+            rows.sort(key=lambda row: row[metric], reverse=args.descending)
+            # Rows tied with the last one shown are named before ties are broken by name.
+            cut = rows[min(args.limit, len(rows)) - 1][metric] if rows else None
+            rows = [row for i, row in enumerate(rows) if i < args.limit or row[metric] == cut]
+        else:
+            rows = rows[: args.limit]
         labels = await self._labels(args.group_by, rows)
         rows = [self._present(row, args.group_by, labels) for row in rows]
-        time_first = bool(args.group_by) and args.group_by[0] in TIME_DIMENSIONS
-        if args.group_by and (args.order_by is not None or not time_first):
-            metric = args.order_by or args.metrics[0]
+        if ranked:
             # Ties go by name, so the same question lists the same way every time.
             rows.sort(key=lambda row: tuple(str(row[d]) for d in args.group_by))
             rows.sort(key=lambda row: row[metric], reverse=args.descending)
-        total_rows = len(rows)
         shown = rows[: args.limit]
         result: dict[str, Any] = {
             "period": period.describe(),
@@ -122,9 +145,15 @@ class MetricsQueries(ReadOnlyQueries):
         return result
 
     async def _measure(
-        self, metrics: list[str], group_by: list[str], resolved: Resolved, period: Period
-    ) -> dict[Key, dict[str, Any]]:
-        """Base sums keyed by the grouping values; the totals under the key ()."""
+        self,
+        metrics: list[str],
+        group_by: list[str],
+        resolved: Resolved,
+        period: Period,
+        top: Top | None = None,
+    ) -> tuple[dict[Key, dict[str, Any]], int]:
+        """Base sums keyed by the grouping values, the totals under the key (); and how many
+        groups there are."""
         lower, upper = day_bounds(period.start, period.end, self.tz)
         assert lower is not None and upper is not None
         question = Question(
@@ -138,17 +167,27 @@ class MetricsQueries(ReadOnlyQueries):
             self.settings.SHOP_TIMEZONE,
             use_rollups=self.use_rollups,
         )
-        statements: list[Compiled] = [grouped(question)]
+        statements: list[Compiled] = []
+        if counts_customers_apart(question):
+            statements.append(active_customers(question))
+            question.metrics = [m for m in metrics if m != "customers"]
+        if question.metrics != ["new_customers"] and question.metrics:
+            statements.append(grouped(question, top))
         if "new_customers" in metrics:
             statements.append(new_customers(question))
         answers = await asyncio.gather(*(self._run(s) for s in statements))
         out: dict[Key, dict[str, Any]] = {(): {}}
-        for rows in answers:
+        groups = 0
+        for index, rows in enumerate(answers):
             for row in rows:
                 key: Key = () if row["is_total"] else tuple(row[f"g_{d}"] for d in group_by)
+                if index and top is not None and key not in out:
+                    continue  # a group the ranking left out
                 values = out.setdefault(key, {})
                 values.update({k: v for k, v in row.items() if k in METRICS})
-        return out
+                if key and "n_groups" in row:
+                    groups = int(row["n_groups"])
+        return out, groups if top is not None else len(out) - 1
 
     async def _run(self, statement: Compiled) -> list[dict[str, Any]]:
         from database import fetch_readonly
@@ -158,6 +197,8 @@ class MetricsQueries(ReadOnlyQueries):
             statement.params,
             timeout_ms=self.timeout_ms,
             connection_name=self.connection_name,
+            # Grouping a year by customer hashes ~50k groups: in memory, not on disk.
+            local_settings={"work_mem": WORK_MEM},
         )
 
     def _rows(

@@ -65,21 +65,46 @@ products = sa.Table(
     sa.Column("brand", sa.Text),
 )
 customers = sa.Table("customers", _meta, sa.Column("id", sa.Text), sa.Column("premium", sa.Boolean))
-order_hours = sa.Table(
-    "metrics_order_hours",
+def _order_sums(name: str, *keys: sa.Column[Any]) -> sa.Table:
+    return sa.Table(
+        name,
+        _meta,
+        sa.Column("zone", sa.Text),
+        sa.Column("day", sa.Date),
+        *keys,
+        sa.Column("status", sa.SmallInteger),
+        sa.Column("orders", sa.BigInteger),
+        sa.Column("total", sa.Numeric),
+        sa.Column("tax", sa.Numeric),
+        sa.Column("discount", sa.Numeric),
+        sa.Column("units", sa.BigInteger),
+    )
+
+
+customer_months = sa.Table(
+    "metrics_customer_months",
     _meta,
     sa.Column("zone", sa.Text),
-    sa.Column("day", sa.Date),
-    sa.Column("hour", sa.SmallInteger),
+    sa.Column("month", sa.Date),
     sa.Column("status", sa.SmallInteger),
-    sa.Column("employee_id", sa.Uuid),
-    sa.Column("payment", sa.Text),
+    sa.Column("customer_id", sa.Text),
     sa.Column("orders", sa.BigInteger),
     sa.Column("total", sa.Numeric),
     sa.Column("tax", sa.Numeric),
     sa.Column("discount", sa.Numeric),
     sa.Column("units", sa.BigInteger),
 )
+customer_first = sa.Table(
+    "metrics_customer_first",
+    _meta,
+    sa.Column("customer_id", sa.Text),
+    sa.Column("first_at", sa.DateTime(timezone=True)),
+    sa.Column("first_order", sa.Uuid),
+)
+order_days = _order_sums(
+    "metrics_order_days", sa.Column("employee_id", sa.Uuid), sa.Column("payment", sa.Text)
+)
+order_hours = _order_sums("metrics_order_hours", sa.Column("hour", sa.SmallInteger))
 item_days = sa.Table(
     "metrics_item_days",
     _meta,
@@ -108,9 +133,10 @@ item_months = sa.Table(
 ZERO = sa.literal_column("0")
 # What the order hours rollup keeps of an order, by the column the definitions name.
 ORDER_HOUR_SUMS = {"final_total_price": "total", "tax": "tax", "discount": "discount"}
-ORDER_ROLLUP_DIMENSIONS = frozenset({*TIME_DIMENSIONS, "employee", "payment_method"})
+ORDER_DAY_DIMENSIONS = frozenset({"day", "week", "month", "weekday", "employee", "payment_method"})
 ITEM_ROLLUP_DIMENSIONS = frozenset({"day", "week", "month", "weekday", *ITEM_DIMENSIONS})
 ITEM_ROLLUP_METRICS = frozenset({"revenue", "units_sold", "cancelled_value", "refunded_value"})
+CUSTOMER_MONTH_DIMENSIONS = frozenset({"month", "customer"})
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,7 @@ class Question:
     upper: datetime
     timezone: str
     use_rollups: bool = True
+    first_orders: bool = False  # only each customer's first completed order ever (new ones)
     item_grain: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -265,6 +292,9 @@ def _table_source(question: Question) -> Source:
         local_ts.label("local_ts"),
     ]
     source: Any = orders
+    if question.first_orders and question.use_rollups:
+        # New customers: from their first orders (by index), not the period's every order.
+        source = customer_first.join(orders, orders.c.id == customer_first.c.first_order)
     if question.item_grain:
         source = source.join(order_items, order_items.c.order_id == orders.c.id)
         columns += [
@@ -303,6 +333,8 @@ def _table_source(question: Question) -> Source:
         )
     conditions += _order_conditions(f)
     conditions += _item_conditions(f, order_items.c.product_id)
+    if question.first_orders:
+        conditions.append(_first_order_condition(question))
     rows = sa.select(*columns).select_from(source).where(*conditions).cte("facts")
     c = rows.c
     named = {
@@ -328,13 +360,35 @@ def _table_source(question: Question) -> Source:
             return (sa.func.count(sa.distinct(c.order_id)) if item else sa.func.count()).filter(
                 when
             )
-        if metric.kind == "distinct":
+        if metric.kind in ("distinct", "new"):
             return sa.func.count(sa.distinct(c.customer_id)).filter(when)
         column = metric.item_column if question.item_grain else metric.column
         assert column is not None
         return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
 
     return Source("tables", rows, dimension, aggregate)
+
+
+def _first_order_condition(question: Question) -> ColumnElement[Any]:
+    """The order is its customer's first completed order ever: from the table the triggers
+    keep, or — reading the tables alone — no completed order of theirs comes before it."""
+    if question.use_rollups:  # the facts start from metrics_customer_first (see the source)
+        return sa.and_(
+            customer_first.c.first_at >= sa.bindparam("lower", question.lower),
+            customer_first.c.first_at < sa.bindparam("upper", question.upper),
+        )
+    earlier = orders.alias("earlier")
+    before = (
+        sa.select(sa.literal_column("1"))
+        .where(
+            earlier.c.customer_id == orders.c.customer_id,
+            earlier.c.status == COMPLETED,
+            sa.tuple_(earlier.c.created_at, earlier.c.id)
+            < sa.tuple_(orders.c.created_at, orders.c.id),
+        )
+        .exists()
+    )
+    return sa.and_(orders.c.status == COMPLETED, sa.not_(before))
 
 
 def _order_conditions(f: Filters) -> list[ColumnElement[Any]]:
@@ -361,42 +415,37 @@ def _item_conditions(f: Filters, product: ColumnElement[Any]) -> list[ColumnElem
     return out
 
 
-def _order_hours_source(question: Question) -> Source:
-    """The order hours rollup: order metrics by time, staff and payment."""
+def _order_rollup_source(question: Question, by_hour: bool) -> Source:
+    """The order days rollup (by staff and payment too), or the order hours one."""
     f = question.filters
+    table = order_hours if by_hour else order_days
     zone = sa.bindparam("zone", question.timezone)
-    source: Any = order_hours
+    source: Any = table
     columns: list[ColumnElement[Any]] = [
-        order_hours.c.day,
-        order_hours.c.hour,
-        order_hours.c.status,
-        order_hours.c.employee_id,
-        order_hours.c.orders,
-        order_hours.c.total,
-        order_hours.c.tax,
-        order_hours.c.discount,
-        order_hours.c.units,
+        table.c[name]
+        for name in ("day", "status", "orders", "total", "tax", "discount", "units")
     ]
+    columns.append(table.c.hour if by_hour else table.c.employee_id)
     conditions: list[ColumnElement[Any]] = [
-        order_hours.c.zone == zone,
-        order_hours.c.day >= sa.bindparam("start", question.start),
-        order_hours.c.day <= sa.bindparam("end", question.end),
-        order_hours.c.status.in_(statuses_needed(question.metrics)),
-        order_hours.c.orders != 0,  # a bucket every order has left (moved, deleted)
+        table.c.zone == zone,
+        table.c.day >= sa.bindparam("start", question.start),
+        table.c.day <= sa.bindparam("end", question.end),
+        table.c.status.in_(statuses_needed(question.metrics)),
+        table.c.orders != 0,  # a bucket every order has left (moved, deleted)
     ]
     if "payment_method" in question.group_by or f.payment is not None:
-        source, payment = _payment_filtered(source, order_hours.c.payment, f)
+        source, payment = _payment_filtered(source, table.c.payment, f)
         columns.append(payment.label("payment_method"))
         if f.payment is not None:
             conditions.append(payment == sa.bindparam("payment", f.payment))
     if f.employees is not None:
-        conditions.append(sa.cast(order_hours.c.employee_id, sa.Text).in_(f.employees))
+        conditions.append(sa.cast(table.c.employee_id, sa.Text).in_(f.employees))
     rows = sa.select(*columns).select_from(source).where(*conditions).cte("facts")
     c = rows.c
 
     def dimension(name: str) -> ColumnElement[Any]:
         if name in TIME_DIMENSIONS:
-            return _time(name, c.day, c.hour)
+            return _time(name, c.day, c.hour if by_hour else ZERO)
         column = {"employee": "employee_id", "payment_method": "payment_method"}[name]
         return sa.cast(c[column], sa.Text)
 
@@ -407,7 +456,93 @@ def _order_hours_source(question: Question) -> Source:
         column = column or str(metric.column)
         return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
 
-    return Source("order_hours", rows, dimension, aggregate)
+    return Source("order_hours" if by_hour else "order_days", rows, dimension, aggregate)
+
+
+def _customer_months_source(question: Question, months: tuple[date, date]) -> Source:
+    """Whole months from the customer months rollup, the days around them from the orders."""
+    f = question.filters
+    zone = sa.bindparam("zone", question.timezone)
+    statuses = statuses_needed(question.metrics)
+    first, last = months
+    after_last = _next_month(last)
+    rolled = sa.select(
+        customer_months.c.month,
+        customer_months.c.status,
+        customer_months.c.customer_id,
+        customer_months.c.orders,
+        customer_months.c.total,
+        customer_months.c.tax,
+        customer_months.c.discount,
+        customer_months.c.units,
+    ).where(
+        customer_months.c.zone == zone,
+        customer_months.c.month >= first,
+        customer_months.c.month <= last,
+        customer_months.c.status.in_(statuses),
+        customer_months.c.orders != 0,
+    )
+    local = sa.func.timezone(zone, orders.c.created_at)
+    lower, upper = question.lower, question.upper
+    first_at = sa.func.timezone(zone, sa.cast(first, sa.DateTime))
+    after_at = sa.func.timezone(zone, sa.cast(after_last, sa.DateTime))
+    units = (
+        sa.select(sa.func.coalesce(sa.func.sum(order_items.c.quantity), 0))
+        .where(order_items.c.order_id == orders.c.id)
+        .scalar_subquery()
+    )
+    edges = (
+        sa.select(
+            sa.cast(sa.func.date_trunc(sa.literal_column("'month'"), local), sa.Date).label(
+                "month"
+            ),
+            orders.c.status,
+            orders.c.customer_id,
+            sa.func.count().label("orders"),
+            sa.func.sum(orders.c.final_total_price).label("total"),
+            sa.func.sum(sa.func.coalesce(orders.c.tax, 0)).label("tax"),
+            sa.func.sum(sa.func.coalesce(orders.c.discount, 0)).label("discount"),
+            sa.func.sum(units).label("units"),
+        )
+        .where(
+            sa.or_(
+                sa.and_(orders.c.created_at >= lower, orders.c.created_at < first_at),
+                sa.and_(orders.c.created_at >= after_at, orders.c.created_at < upper),
+            ),
+            orders.c.status.in_(statuses),
+        )
+        .group_by(sa.literal_column("1"), orders.c.status, orders.c.customer_id)
+    )
+    union = sa.union_all(rolled, edges).subquery("months")
+    source: Any = union
+    conditions: list[ColumnElement[Any]] = []
+    if f.customers is not None:
+        conditions.append(union.c.customer_id.in_(f.customers))
+    if f.premium is not None:
+        source = source.join(customers, customers.c.id == union.c.customer_id)
+        conditions.append(
+            sa.func.coalesce(customers.c.premium, False) == sa.bindparam("premium", f.premium)
+        )
+    rows = sa.select(union).select_from(source).where(*conditions).cte("facts")
+    c = rows.c
+
+    def dimension(name: str) -> ColumnElement[Any]:
+        return c.month if name == "month" else sa.cast(c.customer_id, sa.Text)
+
+    def aggregate(name: str) -> ColumnElement[Any]:
+        metric = METRICS[name]
+        when = c.status == metric.status
+        if metric.kind == "distinct":
+            return sa.func.count(sa.distinct(c.customer_id)).filter(when)
+        column = "orders" if metric.kind == "count" else ORDER_HOUR_SUMS.get(metric.column or "")
+        column = column or str(metric.column)
+        return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
+
+    return Source("customer_months", rows, dimension, aggregate)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _whole_months(start: date, end: date) -> tuple[date, date] | None:
@@ -497,10 +632,26 @@ def choose_source(question: Question) -> Source:
     dims = set(question.group_by)
     needed = set(base_metrics(question.metrics))
     f = question.filters
+    whole = _whole_months(question.start, question.end)
+    if (
+        question.use_rollups
+        and whole is not None
+        and not question.item_grain
+        and dims <= CUSTOMER_MONTH_DIMENSIONS
+        and ("customer" in dims or f.customers is not None or "customers" in needed)
+        and f.employees is None
+        and f.payment is None
+        and f.min_amount is None
+        and f.max_amount is None
+    ):
+        return _customer_months_source(question, whole)
     if question.use_rollups and not f.per_order:
-        if not question.item_grain and dims <= ORDER_ROLLUP_DIMENSIONS:
-            if not needed & {"customers"}:
-                return _order_hours_source(question)
+        if not question.item_grain and "customers" not in needed:
+            if dims <= ORDER_DAY_DIMENSIONS:
+                return _order_rollup_source(question, by_hour=False)
+            by_staff = f.employees is not None or f.payment is not None
+            if dims <= set(TIME_DIMENSIONS) and not by_staff:
+                return _order_rollup_source(question, by_hour=True)
         if (
             question.item_grain
             and dims <= ITEM_ROLLUP_DIMENSIONS
@@ -512,8 +663,26 @@ def choose_source(question: Question) -> Source:
     return _table_source(question)
 
 
-def grouped(question: Question) -> Compiled:
-    """The grouped rows and the totals row (all groupings NULL, `is_total` true) in one scan."""
+@dataclass(frozen=True)
+class Top:
+    """Rank the groups in the database and keep the first `limit` (with their ties)."""
+
+    metric: str
+    descending: bool
+    limit: int
+
+
+def _rank_value(metric: str, columns: Any) -> ColumnElement[Any]:
+    parts = METRICS[metric].parts
+    if parts is None:
+        return columns[metric]
+    top, bottom = (columns[part] for part in parts)
+    return sa.func.coalesce(sa.cast(top, sa.Numeric) / sa.func.nullif(bottom, 0), 0)
+
+
+def grouped(question: Question, top: Top | None = None) -> Compiled:
+    """The grouped rows and the totals row (all groupings NULL, `is_total` true) in one scan;
+    with `top`, only the best groups come back, each with `n_groups` (how many there are)."""
     source = choose_source(question)
     dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
     measures = [source.aggregate(name).label(name) for name in base_metrics(question.metrics)]
@@ -526,54 +695,85 @@ def grouped(question: Question) -> Compiled:
         .select_from(source.rows)
         .group_by(sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_()))
     )
-    return compile_statement(statement, source.name)
+    if top is None:
+        return compile_statement(statement, source.name)
+    groups = statement.cte("groups")
+    value = _rank_value(top.metric, groups.c)
+    order = value.desc() if top.descending else value.asc()
+    ranked = sa.select(
+        groups,
+        sa.func.rank().over(partition_by=groups.c.is_total, order_by=order).label("rank"),
+        sa.func.count().over(partition_by=groups.c.is_total).label("n_groups"),
+    ).subquery("ranked")
+    kept = sa.select(ranked).where(
+        sa.or_(ranked.c.is_total, ranked.c.rank <= sa.bindparam("top", top.limit))
+    )
+    return compile_statement(kept, source.name)
+
+
+def counts_customers_apart(question: Question) -> bool:
+    """Whether the customers count of an ungrouped question is read customer by customer (an
+    index probe each: as fast for a year as for a day) instead of over the period's orders."""
+    f = question.filters
+    return (
+        question.use_rollups
+        and not question.group_by
+        and "customers" in question.metrics
+        and not f.item_level
+        and f.employees is None
+        and f.payment is None
+        and f.min_amount is None
+        and f.max_amount is None
+    )
+
+
+def active_customers(question: Question) -> Compiled:
+    """How many customers have a completed order in the period (the `customers` metric)."""
+    f = question.filters
+    ordered = (
+        sa.select(sa.literal_column("1"))
+        .where(
+            orders.c.customer_id == customers.c.id,
+            orders.c.status == COMPLETED,
+            orders.c.created_at >= sa.bindparam("lower", question.lower),
+            orders.c.created_at < sa.bindparam("upper", question.upper),
+        )
+        .correlate(customers)
+        .exists()
+    )
+    conditions: list[ColumnElement[Any]] = [ordered]
+    if f.customers is not None:
+        conditions.append(customers.c.id.in_(f.customers))
+    if f.premium is not None:
+        conditions.append(
+            sa.func.coalesce(customers.c.premium, False) == sa.bindparam("premium", f.premium)
+        )
+    statement = (
+        sa.select(sa.literal_column("true").label("is_total"), sa.func.count().label("customers"))
+        .select_from(customers)
+        .where(*conditions)
+    )
+    return compile_statement(statement, "customers")
 
 
 def new_customers(question: Question) -> Compiled:
-    """Customers whose first completed order ever is in the period, grouped by that order."""
-    first_question = Question(
-        ["orders"], question.group_by, question.filters, question.start, question.end,
-        question.lower, question.upper, question.timezone, use_rollups=False,
+    """Customers whose first completed order ever falls in the period, grouped and filtered
+    by that first order."""
+    firsts = Question(
+        ["new_customers"], question.group_by, question.filters, question.start, question.end,
+        question.lower, question.upper, question.timezone, use_rollups=question.use_rollups,
+        first_orders=True,
     )  # fmt: skip
-    source = _table_source(first_question)
-    rows = source.rows
-    firsts = (
-        sa.select(rows)
-        .where(rows.c.status == COMPLETED)
-        .distinct(rows.c.customer_id)
-        .order_by(rows.c.customer_id, rows.c.local_ts, rows.c.order_id)
-        .cte("firsts")
-    )
-    earlier = orders.alias("earlier")
-    before = (
-        sa.select(sa.literal_column("1"))
-        .where(
-            earlier.c.customer_id == firsts.c.customer_id,
-            earlier.c.status == COMPLETED,
-            earlier.c.created_at < sa.bindparam("lower", question.lower),
-        )
-        .exists()
-    )
-    named = {"product": "product_id", "variant": "inventory_id", "employee": "employee_id"}
-    named |= {"payment_method": "payment_method", "customer": "customer_id"}
-    named |= {"category": "category", "brand": "brand"}
-
-    def dimension(name: str) -> ColumnElement[Any]:
-        if name in TIME_DIMENSIONS:
-            return _time(name, firsts.c.local_ts, sa.extract("hour", firsts.c.local_ts))
-        return sa.cast(firsts.c[named[name]], sa.Text)
-
-    dims = [dimension(name).label(f"g_{name}") for name in question.group_by]
-    count = sa.func.count().label("new_customers")
-    where = sa.not_(before)
+    source = _table_source(firsts)
+    dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
+    count = source.aggregate("new_customers").label("new_customers")
     if not dims:
-        statement = sa.select(sa.literal_column("true").label("is_total"), count).where(where)
-        return compile_statement(statement.select_from(firsts))
+        statement = sa.select(sa.literal_column("true").label("is_total"), count)
+        return compile_statement(statement.select_from(source.rows))
     is_total = sa.func.grouping(*dims) == (2 ** len(dims) - 1)
     statement = (
         sa.select(is_total.label("is_total"), *dims, count)
-        .select_from(firsts)
-        .where(where)
+        .select_from(source.rows)
         .group_by(sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_()))
     )
     return compile_statement(statement)
