@@ -459,11 +459,25 @@ async def load_demo_data(
                 await conn.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
             await _copy_orders(conn, shop.orders(orders), summary)
             summary.knowledge = await _knowledge(conn, shop.data.get("knowledge", []))
+            await _rebuild_rollups(conn)
         await conn.execute(f"ANALYZE {', '.join(SHOP_TABLES)}")
     finally:
         await conn.close()
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+async def _rebuild_rollups(conn: asyncpg.Connection) -> None:
+    """Rebuild the metrics rollups of every registered time zone: a large load skips the
+    triggers that keep them (session_replication_role = replica), and a replaced shop's old
+    sums must go."""
+    if not await conn.fetchval("SELECT to_regclass('metrics_zones') IS NOT NULL"):
+        return
+    zones = [row["zone"] for row in await conn.fetch("SELECT zone FROM metrics_zones")]
+    if zones:
+        await conn.execute("LOCK TABLE orders, order_items IN SHARE MODE")
+    for zone in zones:
+        await conn.execute("SELECT metrics_build_zone($1)", zone)
 
 
 async def _knowledge(conn: asyncpg.Connection, entries: list[dict[str, str]]) -> int:

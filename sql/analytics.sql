@@ -66,13 +66,34 @@ SELECT count(*) AS total_orders,
 
 -- name: products_by_criteria
 -- Active inventory lines matching the filters, with sales in [$7, $8) when $9 is true.
-WITH keyed_sales AS MATERIALIZED (
+-- When the rollups of $11 (the shop's time zone) are built, the sales come from the
+-- item rollups: whole months $12..$13 (first days) from the month table, local days
+-- $14..$15 around them from the day table — the same sums, without reading the orders.
+WITH rolled_sales AS MATERIALIZED (
+    SELECT s.inventory_id, sum(s.units) AS total_sold, sum(s.total) AS total_revenue
+      FROM (SELECT inventory_id, units, total
+              FROM metrics_item_months
+             WHERE zone = $11 AND status = 1 AND lines <> 0
+               AND month >= $12::date AND month <= $13::date
+            UNION ALL
+            SELECT inventory_id, units, total
+              FROM metrics_item_days
+             WHERE zone = $11 AND status = 1 AND lines <> 0
+               AND day >= $14::date AND day <= $15::date
+               AND ($12::date IS NULL OR day < $12::date
+                    OR day >= ($13::date + interval '1 month')::date)) s
+     WHERE $9::boolean AND $11::text IS NOT NULL
+       AND EXISTS (SELECT 1 FROM metrics_zones WHERE zone = $11)
+     GROUP BY s.inventory_id
+),
+keyed_sales AS MATERIALIZED (
     -- A date range on PostgreSQL 17+: the range's completed orders' ids as one array,
     -- which order_items_order_idx answers in one ordered pass over its leaf pages
     -- instead of one search per order. (Materialised, so it is hashed, not sorted.)
     SELECT oi.inventory_id, sum(oi.quantity) AS total_sold, sum(oi.total_price) AS total_revenue
       FROM order_items oi
      WHERE $9::boolean
+       AND NOT EXISTS (SELECT 1 FROM metrics_zones WHERE zone = $11)
        AND ($7::timestamptz IS NOT NULL OR $8::timestamptz IS NOT NULL)
        AND current_setting('server_version_num')::int >= 170000
        AND oi.order_id = ANY (ARRAY(
@@ -89,6 +110,7 @@ joined_sales AS MATERIALIZED (
       FROM orders o
       JOIN order_items oi ON oi.order_id = o.id
      WHERE $9::boolean
+       AND NOT EXISTS (SELECT 1 FROM metrics_zones WHERE zone = $11)
        AND (($7::timestamptz IS NULL AND $8::timestamptz IS NULL)
             OR current_setting('server_version_num')::int < 170000)
        AND o.status = 1
@@ -97,13 +119,14 @@ joined_sales AS MATERIALIZED (
      GROUP BY oi.inventory_id
 ),
 lines AS (
-    -- At most one of the two has rows.
+    -- At most one of the three has rows.
     SELECT p.id AS product_id, pi.id AS inventory_id, p.name AS product_name,
            pi.classification, p.category, p.brand, pi.price, pi.stock, pi.low_stock_threshold,
-           coalesce(k.total_sold, j.total_sold, 0) AS total_sold,
-           coalesce(k.total_revenue, j.total_revenue, 0) AS total_revenue
+           coalesce(r.total_sold, k.total_sold, j.total_sold, 0) AS total_sold,
+           coalesce(r.total_revenue, k.total_revenue, j.total_revenue, 0) AS total_revenue
       FROM product_inventory pi
       JOIN products p ON p.id = pi.product_id
+      LEFT JOIN rolled_sales r ON r.inventory_id = pi.id
       LEFT JOIN keyed_sales k ON k.inventory_id = pi.id
       LEFT JOIN joined_sales j ON j.inventory_id = pi.id
      WHERE pi.status = 1

@@ -70,3 +70,7 @@ SELECT id::text AS id, name FROM employees WHERE id::text = ANY ($1::text[]);
 -- name: metrics_customer_labels
 -- Names of customers by id.
 SELECT id, coalesce(name, id) AS name FROM customers WHERE id = ANY ($1::text[]);
+
+-- name: metrics_zone_built
+-- Whether a time zone's rollups are built (kept by the triggers from then on).
+SELECT 1 AS built FROM metrics_zones WHERE zone = $1;

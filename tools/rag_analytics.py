@@ -26,6 +26,7 @@ from tools.args import (
     SalesSummaryArgs,
     validate_args,
 )
+from tools.metrics.query import whole_months
 from tools.periods import day_bounds, local_date, local_today, period_range
 from tools.readonly import ReadOnlyQueries
 
@@ -63,6 +64,18 @@ def payment_spellings(method: str | None) -> list[str] | None:
         return None
     key = method.strip().lower()
     return list(PAYMENT_SYNONYMS.get(key, (key,)))
+
+
+def rollup_span(
+    start: date | None, end: date | None
+) -> tuple[date | None, date | None, date, date]:
+    """How the item rollups cover [start, end] (open ends: all of history): the first days of
+    the first and last whole months (None, None when there is none), and the local days."""
+    first_day, last_day = start or date(1, 1, 1), end or date(9999, 12, 31)
+    months = whole_months(first_day, last_day)
+    if months is None:
+        return None, None, first_day, last_day
+    return months[0], months[1], first_day, last_day
 
 
 def _given(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -186,6 +199,7 @@ class RAGShopAnalytics(ReadOnlyQueries):
 
     async def _products(self, args: ProductsArgs) -> Rows:
         lower, upper = day_bounds(args.date_range_start, args.date_range_end, self.tz)
+        rolled = rollup_span(args.date_range_start, args.date_range_end)
         rows = await self._fetch(
             "products_by_criteria",
             [
@@ -199,6 +213,8 @@ class RAGShopAnalytics(ReadOnlyQueries):
                 upper,
                 args.include_sales_data,
                 args.limit,
+                self.settings.SHOP_TIMEZONE if args.include_sales_data else None,
+                *rolled,
             ],
         )
         result = []

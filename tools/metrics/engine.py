@@ -89,6 +89,7 @@ class MetricsQueries(ReadOnlyQueries):
         end = args.end_date or max(start, today)
         period = classify(start, end)
         resolved = await resolve(self._fetch, args)
+        rollups = self.use_rollups and await self._rollups_built()
         metrics = list(args.metrics)
         if args.order_by and args.order_by not in metrics:
             metrics.append(args.order_by)
@@ -102,9 +103,9 @@ class MetricsQueries(ReadOnlyQueries):
         if ranked and other is None and metric != "new_customers":
             if not any(name in TIME_DIMENSIONS for name in args.group_by):
                 top = Top(metric, args.descending, args.limit)
-        runs = [self._measure(metrics, args.group_by, resolved, period, top)]
+        runs = [self._measure(metrics, args.group_by, resolved, period, rollups, top)]
         if other is not None:
-            runs.append(self._measure(metrics, args.group_by, resolved, other))
+            runs.append(self._measure(metrics, args.group_by, resolved, other, rollups))
         results = await asyncio.gather(*runs)
         current, groups = results[0]
         previous = results[1][0] if other is not None else None
@@ -150,6 +151,7 @@ class MetricsQueries(ReadOnlyQueries):
         group_by: list[str],
         resolved: Resolved,
         period: Period,
+        rollups: bool,
         top: Top | None = None,
     ) -> tuple[dict[Key, dict[str, Any]], int]:
         """Base sums keyed by the grouping values, the totals under the key (); and how many
@@ -165,7 +167,7 @@ class MetricsQueries(ReadOnlyQueries):
             lower,
             upper,
             self.settings.SHOP_TIMEZONE,
-            use_rollups=self.use_rollups,
+            use_rollups=rollups,
         )
         statements: list[Compiled] = []
         if counts_customers_apart(question):
@@ -188,6 +190,12 @@ class MetricsQueries(ReadOnlyQueries):
                 if key and "n_groups" in row:
                     groups = int(row["n_groups"])
         return out, groups if top is not None else len(out) - 1
+
+    async def _rollups_built(self) -> bool:
+        """Whether this zone's rollups exist (init_database builds the process's own zone; a
+        caller asking in another zone reads the tables)."""
+        rows = await self._fetch("metrics_zone_built", [self.settings.SHOP_TIMEZONE])
+        return bool(rows)
 
     async def _run(self, statement: Compiled) -> list[dict[str, Any]]:
         from database import fetch_readonly

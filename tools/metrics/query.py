@@ -16,6 +16,7 @@ numbers; `tests/test_metrics.py` compares them.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -545,13 +546,12 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _whole_months(start: date, end: date) -> tuple[date, date] | None:
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
     """The first day of the first and of the last whole month inside [start, end], if any."""
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    after = end + timedelta(days=1)
-    last = after.replace(day=1) - timedelta(days=1)  # the last day of a month ending by `end`
-    if after.day != 1:
-        last = end.replace(day=1) - timedelta(days=1)
+    first = start if start.day == 1 else _next_month(start)
+    month_end = calendar.monthrange(end.year, end.month)[1]
+    # The last whole month ends on `end`, or is the month before `end`'s.
+    last = end if end.day == month_end else end.replace(day=1) - timedelta(days=1)
     if last < first:
         return None
     return first, last.replace(day=1)
@@ -564,7 +564,7 @@ def _item_rollup_source(question: Question) -> Source:
     zone = sa.bindparam("zone", question.timezone)
     statuses = statuses_needed(question.metrics)
     by_day = bool({"day", "week", "weekday"} & set(question.group_by))
-    months = None if by_day else _whole_months(question.start, question.end)
+    months = None if by_day else whole_months(question.start, question.end)
 
     def part(table: sa.Table, when: ColumnElement[Any], day: ColumnElement[Any]) -> sa.Select:
         source: Any = table
@@ -632,7 +632,7 @@ def choose_source(question: Question) -> Source:
     dims = set(question.group_by)
     needed = set(base_metrics(question.metrics))
     f = question.filters
-    whole = _whole_months(question.start, question.end)
+    whole = whole_months(question.start, question.end)
     if (
         question.use_rollups
         and whole is not None
