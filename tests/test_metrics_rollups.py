@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,8 +23,17 @@ from tests.analytics_data import Dataset
 
 QUESTIONS: list[dict[str, Any]] = [
     {"metrics": ["revenue", "orders", "average_order_value", "units_sold", "items_per_order"]},
-    {"metrics": ["cancelled_orders", "cancelled_value", "refunded_orders", "refunded_value",
-                 "pending_orders", "discounts", "tax"]},  # fmt: skip
+    {
+        "metrics": [
+            "cancelled_orders",
+            "cancelled_value",
+            "refunded_orders",
+            "refunded_value",
+            "pending_orders",
+            "discounts",
+            "tax",
+        ]
+    },  # fmt: skip
     *(
         {"metrics": ["revenue", "orders", "units_sold"], "group_by": [dim], "limit": 100}
         for dim in ("day", "week", "month", "weekday", "hour", "employee", "payment_method")
@@ -37,11 +47,18 @@ QUESTIONS: list[dict[str, Any]] = [
     {"metrics": ["revenue", "orders"], "employee": "Alice", "payment_method": "bank"},
     {"metrics": ["revenue", "units_sold"], "category": "tea", "group_by": ["brand"]},
     {"metrics": ["revenue"], "product": "jasmine", "compare_to": "previous_period"},
-    {"metrics": ["revenue", "orders"], "group_by": ["day"], "compare_to": "previous_period",
-     "limit": 100},  # fmt: skip
+    {
+        "metrics": ["revenue", "orders"],
+        "group_by": ["day"],
+        "compare_to": "previous_period",
+        "limit": 100,
+    },  # fmt: skip
     {"metrics": ["customers", "new_customers", "revenue"]},
-    {"metrics": ["customers", "revenue", "orders", "units_sold"], "group_by": ["customer"],
-     "limit": 100},  # fmt: skip
+    {
+        "metrics": ["customers", "revenue", "orders", "units_sold"],
+        "group_by": ["customer"],
+        "limit": 100,
+    },  # fmt: skip
     {"metrics": ["customers", "new_customers"], "group_by": ["month"], "limit": 100},
     {"metrics": ["revenue", "customers"], "premium": True, "group_by": ["customer"]},
     {"metrics": ["new_customers"], "group_by": ["employee"], "limit": 100},
@@ -84,7 +101,7 @@ def assert_same(run: Any, data: Dataset, zone: str | None = None) -> None:
 
 
 @pytest.fixture
-def fresh(run: Any) -> Dataset:
+def fresh(run: Any) -> Iterator[Dataset]:
     """The main dataset, loaded for this test alone (tests here write to it)."""
     ad._current["key"] = None
     data = ad.load(run, ("rollups", uuid.uuid4()), ad.build_main)
@@ -143,8 +160,7 @@ def test_rows_written_with_triggers_off_are_caught_and_rebuilt(run, fresh) -> No
         async with in_transaction() as tx:
             await tx.execute_query("SET LOCAL session_replication_role = replica")
             await tx.execute_query(
-                "UPDATE orders SET final_total_price = final_total_price + 1000"
-                " WHERE id = $1",
+                "UPDATE orders SET final_total_price = final_total_price + 1000 WHERE id = $1",
                 [uuid.UUID(fresh.ids["O9"])],
             )
 
@@ -178,7 +194,10 @@ def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN00
     ("question", "source"),
     [
         ({"metrics": ["revenue", "orders"], "group_by": ["day"]}, "order_days"),
-        ({"metrics": ["revenue"], "group_by": ["employee"], "payment_method": "cash"}, "order_days"),
+        (
+            {"metrics": ["revenue"], "group_by": ["employee"], "payment_method": "cash"},
+            "order_days",
+        ),
         ({"metrics": ["orders"], "group_by": ["weekday", "hour"]}, "order_hours"),
         ({"metrics": ["revenue", "units_sold"], "group_by": ["product"]}, "item_rollups"),
         ({"metrics": ["revenue"], "group_by": ["category"], "brand": "lotus"}, "item_rollups"),

@@ -139,7 +139,7 @@ class MetricsArgs(ToolArgs):
             and self.max_amount < self.min_amount
         ):
             raise ToolArgumentError("max_amount", "must not be below min_amount")
-        by_product = [d for d in self.group_by if d in ITEM_DIMENSIONS]
+        by_product: list[str] = [d for d in self.group_by if d in ITEM_DIMENSIONS]
         by_product += [f for f in ITEM_FILTERS if getattr(self, f) is not None]
         per_order = [m for m in self.metrics if not METRICS[m].per_item]
         if by_product and per_order:

@@ -90,26 +90,27 @@ class MetricsQueries(ReadOnlyQueries):
         period = classify(start, end)
         resolved = await resolve(self._fetch, args)
         rollups = self.use_rollups and await self._rollups_built()
-        metrics = list(args.metrics)
+        group_by: list[str] = list(args.group_by)
+        metrics: list[str] = list(args.metrics)
         if args.order_by and args.order_by not in metrics:
             metrics.append(args.order_by)
         other = compared(period, args.compare_to) if args.compare_to else None
-        time_first = bool(args.group_by) and args.group_by[0] in TIME_DIMENSIONS
-        ranked = bool(args.group_by) and (args.order_by is not None or not time_first)
+        time_first = bool(group_by) and group_by[0] in TIME_DIMENSIONS
+        ranked = bool(group_by) and (args.order_by is not None or not time_first)
         metric = args.order_by or args.metrics[0]
         # Many groups (every customer, every product) are ranked by the database, which sends
         # back only the best ones; empty time buckets and comparisons need every group.
         top = None
         if ranked and other is None and metric != "new_customers":
-            if not any(name in TIME_DIMENSIONS for name in args.group_by):
+            if not any(name in TIME_DIMENSIONS for name in group_by):
                 top = Top(metric, args.descending, args.limit)
-        runs = [self._measure(metrics, args.group_by, resolved, period, rollups, top)]
+        runs = [self._measure(metrics, group_by, resolved, period, rollups, top)]
         if other is not None:
-            runs.append(self._measure(metrics, args.group_by, resolved, other, rollups))
+            runs.append(self._measure(metrics, group_by, resolved, other, rollups))
         results = await asyncio.gather(*runs)
         current, groups = results[0]
         previous = results[1][0] if other is not None else None
-        rows = self._rows(args, metrics, period, other, current, previous)
+        rows = self._rows(group_by, metrics, period, other, current, previous)
         total_rows = groups if top is not None else len(rows)
         if ranked:
             rows.sort(key=lambda row: row[metric], reverse=args.descending)
@@ -118,17 +119,17 @@ class MetricsQueries(ReadOnlyQueries):
             rows = [row for i, row in enumerate(rows) if i < args.limit or row[metric] == cut]
         else:
             rows = rows[: args.limit]
-        labels = await self._labels(args.group_by, rows)
-        rows = [self._present(row, args.group_by, labels) for row in rows]
+        labels = await self._labels(group_by, rows)
+        rows = [self._present(row, group_by, labels) for row in rows]
         if ranked:
             # Ties go by name, so the same question lists the same way every time.
-            rows.sort(key=lambda row: tuple(str(row[d]) for d in args.group_by))
+            rows.sort(key=lambda row: tuple(str(row[d]) for d in group_by))
             rows.sort(key=lambda row: row[metric], reverse=args.descending)
         shown = rows[: args.limit]
         result: dict[str, Any] = {
             "period": period.describe(),
             "metrics": list(args.metrics),
-            "group_by": list(args.group_by),
+            "group_by": group_by,
             "filters": resolved.matched,
             "totals": finish(current[()], metrics),
         }
@@ -211,14 +212,13 @@ class MetricsQueries(ReadOnlyQueries):
 
     def _rows(
         self,
-        args: MetricsArgs,
+        group_by: list[str],
         metrics: list[str],
         period: Period,
         other: Period | None,
         current: dict[Key, dict[str, Any]],
         previous: dict[Key, dict[str, Any]] | None,
     ) -> list[dict[str, Any]]:
-        group_by = args.group_by
         if not group_by:
             return []
         keys = self._keys(group_by, period, current)

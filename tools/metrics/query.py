@@ -66,6 +66,8 @@ products = sa.Table(
     sa.Column("brand", sa.Text),
 )
 customers = sa.Table("customers", _meta, sa.Column("id", sa.Text), sa.Column("premium", sa.Boolean))
+
+
 def _order_sums(name: str, *keys: sa.Column[Any]) -> sa.Table:
     return sa.Table(
         name,
@@ -131,7 +133,7 @@ item_months = sa.Table(
     sa.Column("total", sa.Numeric),
 )
 
-ZERO = sa.literal_column("0")
+ZERO: ColumnElement[Any] = sa.literal_column("0")
 # What the order hours rollup keeps of an order, by the column the definitions name.
 ORDER_HOUR_SUMS = {"final_total_price": "total", "tax": "tax", "discount": "discount"}
 ORDER_DAY_DIMENSIONS = frozenset({"day", "week", "month", "weekday", "employee", "payment_method"})
@@ -199,9 +201,9 @@ class Compiled:
     source: str = "tables"
 
 
-def compile_statement(statement: sa.sql.Executable, source: str = "tables") -> Compiled:
+def compile_statement(statement: sa.sql.ClauseElement, source: str = "tables") -> Compiled:
     """`$n` SQL and its values, for Tortoise/asyncpg's execute_query_dict."""
-    compiled = statement.compile(
+    compiled: Any = statement.compile(
         dialect=asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
     )
     names = compiled.positiontup or []
@@ -275,6 +277,34 @@ def _payment_filtered(source: Any, spelling: ColumnElement[Any], f: Filters) -> 
     return source, sa.func.coalesce(pay.c.key, spelling)
 
 
+def _item_facts(question: Question, source: Any) -> tuple[Any, list[ColumnElement[Any]]]:
+    """Order items joined to their orders (and products when a name is grouped or filtered)."""
+    f = question.filters
+    source = source.join(order_items, order_items.c.order_id == orders.c.id)
+    columns: list[ColumnElement[Any]] = [
+        order_items.c.product_id,
+        order_items.c.inventory_id,
+        order_items.c.quantity,
+        order_items.c.total_price.label("item_total"),
+    ]
+    if {"category", "brand"} & set(question.group_by) or f.categories or f.brands:
+        source = source.join(products, products.c.id == order_items.c.product_id)
+        columns += [
+            spelled(products.c.category).label("category"),
+            spelled(products.c.brand).label("brand"),
+        ]
+    return source, columns
+
+
+def _order_units() -> ColumnElement[Any]:
+    """An order's units: the sum of its items' quantities."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(order_items.c.quantity), 0))
+        .where(order_items.c.order_id == orders.c.id)
+        .scalar_subquery()
+    )
+
+
 def _table_source(question: Question) -> Source:
     """The tables themselves: orders, or order items with their order's columns."""
     f = question.filters
@@ -297,26 +327,10 @@ def _table_source(question: Question) -> Source:
         # New customers: from their first orders (by index), not the period's every order.
         source = customer_first.join(orders, orders.c.id == customer_first.c.first_order)
     if question.item_grain:
-        source = source.join(order_items, order_items.c.order_id == orders.c.id)
-        columns += [
-            order_items.c.product_id,
-            order_items.c.inventory_id,
-            order_items.c.quantity,
-            order_items.c.total_price.label("item_total"),
-        ]
-        if {"category", "brand"} & set(question.group_by) or f.categories or f.brands:
-            source = source.join(products, products.c.id == order_items.c.product_id)
-            columns += [
-                spelled(products.c.category).label("category"),
-                spelled(products.c.brand).label("brand"),
-            ]
+        source, more = _item_facts(question, source)
+        columns += more
     elif needs_units:
-        units = (
-            sa.select(sa.func.coalesce(sa.func.sum(order_items.c.quantity), 0))
-            .where(order_items.c.order_id == orders.c.id)
-            .scalar_subquery()
-        )
-        columns.append(units.label("units"))
+        columns.append(_order_units().label("units"))
     conditions: list[ColumnElement[Any]] = [
         orders.c.created_at >= sa.bindparam("lower", question.lower),
         orders.c.created_at < sa.bindparam("upper", question.upper),
@@ -353,21 +367,25 @@ def _table_source(question: Question) -> Source:
             return _time(name, c.local_ts, sa.extract("hour", c.local_ts))
         return sa.cast(c[named[name]], sa.Text)
 
+    return Source("tables", rows, dimension, _fact_aggregate(c, question.item_grain))
+
+
+def _fact_aggregate(c: Any, item_grain: bool) -> Callable[[str], ColumnElement[Any]]:
+    """How a metric aggregates the tables' facts (orders counted once at item grain)."""
+
     def aggregate(name: str) -> ColumnElement[Any]:
         metric = METRICS[name]
         when = c.status == metric.status
         if metric.kind == "count":
-            item = question.item_grain
-            return (sa.func.count(sa.distinct(c.order_id)) if item else sa.func.count()).filter(
-                when
-            )
+            counted = sa.func.count(sa.distinct(c.order_id)) if item_grain else sa.func.count()
+            return counted.filter(when)
         if metric.kind in ("distinct", "new"):
             return sa.func.count(sa.distinct(c.customer_id)).filter(when)
-        column = metric.item_column if question.item_grain else metric.column
+        column = metric.item_column if item_grain else metric.column
         assert column is not None
         return sa.func.coalesce(sa.func.sum(c[column]).filter(when), ZERO)
 
-    return Source("tables", rows, dimension, aggregate)
+    return aggregate
 
 
 def _first_order_condition(question: Question) -> ColumnElement[Any]:
@@ -420,11 +438,10 @@ def _order_rollup_source(question: Question, by_hour: bool) -> Source:
     """The order days rollup (by staff and payment too), or the order hours one."""
     f = question.filters
     table = order_hours if by_hour else order_days
-    zone = sa.bindparam("zone", question.timezone)
+    zone: ColumnElement[str] = sa.bindparam("zone", question.timezone)
     source: Any = table
     columns: list[ColumnElement[Any]] = [
-        table.c[name]
-        for name in ("day", "status", "orders", "total", "tax", "discount", "units")
+        table.c[name] for name in ("day", "status", "orders", "total", "tax", "discount", "units")
     ]
     columns.append(table.c.hour if by_hour else table.c.employee_id)
     conditions: list[ColumnElement[Any]] = [
@@ -463,7 +480,7 @@ def _order_rollup_source(question: Question, by_hour: bool) -> Source:
 def _customer_months_source(question: Question, months: tuple[date, date]) -> Source:
     """Whole months from the customer months rollup, the days around them from the orders."""
     f = question.filters
-    zone = sa.bindparam("zone", question.timezone)
+    zone: ColumnElement[str] = sa.bindparam("zone", question.timezone)
     statuses = statuses_needed(question.metrics)
     first, last = months
     after_last = _next_month(last)
@@ -487,11 +504,7 @@ def _customer_months_source(question: Question, months: tuple[date, date]) -> So
     lower, upper = question.lower, question.upper
     first_at = sa.func.timezone(zone, sa.cast(first, sa.DateTime))
     after_at = sa.func.timezone(zone, sa.cast(after_last, sa.DateTime))
-    units = (
-        sa.select(sa.func.coalesce(sa.func.sum(order_items.c.quantity), 0))
-        .where(order_items.c.order_id == orders.c.id)
-        .scalar_subquery()
-    )
+    units = _order_units()
     edges = (
         sa.select(
             sa.cast(sa.func.date_trunc(sa.literal_column("'month'"), local), sa.Date).label(
@@ -561,7 +574,7 @@ def _item_rollup_source(question: Question) -> Source:
     """The item rollups: whole months from the month table, the days around them from the
     day table (days only when a grouping needs them)."""
     f = question.filters
-    zone = sa.bindparam("zone", question.timezone)
+    zone: ColumnElement[str] = sa.bindparam("zone", question.timezone)
     statuses = statuses_needed(question.metrics)
     by_day = bool({"day", "week", "weekday"} & set(question.group_by))
     months = None if by_day else whole_months(question.start, question.end)
@@ -590,6 +603,7 @@ def _item_rollup_source(question: Question) -> Source:
 
     start, end = question.start, question.end
     days = item_days.c.day
+    rows_sql: Any
     if months is None:
         rows_sql = part(item_days, sa.and_(days >= start, days <= end), days)
     else:
@@ -748,7 +762,7 @@ def active_customers(question: Question) -> Compiled:
         conditions.append(
             sa.func.coalesce(customers.c.premium, False) == sa.bindparam("premium", f.premium)
         )
-    statement = (
+    statement: Any = (
         sa.select(sa.literal_column("true").label("is_total"), sa.func.count().label("customers"))
         .select_from(customers)
         .where(*conditions)
@@ -768,8 +782,8 @@ def new_customers(question: Question) -> Compiled:
     dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
     count = source.aggregate("new_customers").label("new_customers")
     if not dims:
-        statement = sa.select(sa.literal_column("true").label("is_total"), count)
-        return compile_statement(statement.select_from(source.rows))
+        total: Any = sa.select(sa.literal_column("true").label("is_total"), count)
+        return compile_statement(total.select_from(source.rows))
     is_total = sa.func.grouping(*dims) == (2 ** len(dims) - 1)
     statement = (
         sa.select(is_total.label("is_total"), *dims, count)

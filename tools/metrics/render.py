@@ -49,9 +49,7 @@ def _figures(values: dict[str, Any], names: list[str], currency: str, prefix: st
     return out
 
 
-def render(data: dict[str, Any], currency: str) -> tuple[str, int]:
-    """`query_metrics: {…}` with the period, filters, totals and changes, then the rows."""
-    names = list(data["totals"])
+def _head(data: dict[str, Any], names: list[str], currency: str) -> dict[str, Any]:
     period = data["period"]
     head: dict[str, Any] = {"period": f"{period['start']}..{period['end']}"}
     if data.get("previous_period"):
@@ -68,23 +66,34 @@ def render(data: dict[str, Any], currency: str) -> tuple[str, int]:
     if data.get("group_by"):
         head["total_rows"] = data["total_rows"]
         head["rows_shown"] = len(data["rows"])
-    lines = [f"query_metrics: {_json(head)}"]
+    return head
+
+
+def _row(row: dict[str, Any], group_by: list[str], currency: str) -> dict[str, Any]:
+    shown: dict[str, Any] = {dim: row[dim] for dim in group_by}
+    for key, value in row.items():
+        if key in shown:
+            continue
+        if key.endswith("_percent"):
+            shown[key] = percent(value)
+        elif key.startswith("change_"):
+            shown[key] = figure(key.removeprefix("change_"), value, currency, signed=True)
+        elif key.startswith("previous_"):
+            shown[key] = figure(key.removeprefix("previous_"), value, currency)
+        else:
+            shown[key] = figure(key, value, currency)
+    return shown
+
+
+def render(data: dict[str, Any], currency: str) -> tuple[str, int]:
+    """`query_metrics: {…}` with the period, filters, totals and changes, then the rows."""
+    lines = [f"query_metrics: {_json(_head(data, list(data['totals']), currency))}"]
     if data.get("group_by"):
         lines.append("rows:")
-        for row in data["rows"][:MAX_ROWS_SHOWN]:
-            shown: dict[str, Any] = {dim: row[dim] for dim in data["group_by"]}
-            for key, value in row.items():
-                if key in shown:
-                    continue
-                if key.endswith("_percent"):
-                    shown[key] = percent(value)
-                elif key.startswith("change_"):
-                    shown[key] = figure(key.removeprefix("change_"), value, currency, signed=True)
-                elif key.startswith("previous_"):
-                    shown[key] = figure(key.removeprefix("previous_"), value, currency)
-                else:
-                    shown[key] = figure(key, value, currency)
-            lines.append(f"- {_json(shown)}")
+        lines += [
+            f"- {_json(_row(row, data['group_by'], currency))}"
+            for row in data["rows"][:MAX_ROWS_SHOWN]
+        ]
         if not data["rows"]:
             lines.append("- none")
         elif data["truncated"]:

@@ -123,11 +123,9 @@ async def _products(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
     return [str(row["id"]) for row in rows], [str(row["name"]) for row in rows]
 
 
-async def resolve(fetch: Fetch, args: MetricsArgs) -> Resolved:
-    """Turn the question's names into ids and keys; raise ToolArgumentError for a name that
-    matches nothing."""
+async def _catalog(fetch: Fetch, args: MetricsArgs, values: dict[str, Any]) -> dict[str, list]:
+    """The product, category and brand filters (a product word naming a category is one)."""
     matched: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
     categories: list[tuple[str, str]] = []
     if args.category is not None:
         categories = await _categories(fetch, args.category, "category")
@@ -149,6 +147,14 @@ async def resolve(fetch: Fetch, args: MetricsArgs) -> Resolved:
         brands = await _brands(fetch, args.brand)
         values["brands"] = tuple(dict.fromkeys(key for key, _ in brands))
         matched["brand"] = list(dict.fromkeys(name for _, name in brands))
+    return matched
+
+
+async def resolve(fetch: Fetch, args: MetricsArgs) -> Resolved:
+    """Turn the question's names into ids and keys; raise ToolArgumentError for a name that
+    matches nothing."""
+    values: dict[str, Any] = {}
+    matched = await _catalog(fetch, args, values)
     if args.employee is not None:
         ids, names = await _employees(fetch, args.employee)
         values["employees"] = tuple(ids)
