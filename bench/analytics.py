@@ -43,6 +43,14 @@ from loguru import logger
 from psycopg import sql
 
 from bench.common import Timing, ratio, time_calls
+from bench.metrics import (
+    MetricsCase,
+    measure_insert,
+    measure_metrics,
+    metrics_cases,
+    metrics_json,
+    print_metrics,
+)
 from config import Settings
 from database import close_database, connection, fetch_readonly, init_database
 from database.connection import describe_url, libpq_url
@@ -338,6 +346,10 @@ def prepare_target(args: argparse.Namespace) -> Target:
 
 async def load(url: str, args: argparse.Namespace) -> Any:
     await apply_schema(url)
+    # Register the shop's zone first, as a serving process would have: the load then
+    # includes building its metrics rollups.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT metrics_build_zone(%s)", [args.timezone])
     return await load_demo_data(
         url,
         orders=args.orders,
@@ -442,9 +454,15 @@ def bench_settings(url: str, args: argparse.Namespace) -> Settings:
     )
 
 
-async def measure(target: Target, cases: list[Case], args: argparse.Namespace) -> dict[str, Any]:
+async def measure(
+    target: Target,
+    cases: list[Case],
+    args: argparse.Namespace,
+    metrics_cases: list[MetricsCase] | None = None,
+) -> dict[str, Any]:
     """Time every case on the project's database, then its baseline on the naive copy."""
     results = [Result(case) for case in cases]
+    insert: dict[str, Any] | None = None
     started = time.perf_counter()
     await init_database(bench_settings(target.url, args))
     try:
@@ -455,6 +473,9 @@ async def measure(target: Target, cases: list[Case], args: argparse.Namespace) -
         rows = await connection().execute_query_dict("SELECT version() AS v")
         server = str(rows[0]["v"])
         analytics = RAGShopAnalytics()
+        if metrics_cases:
+            await measure_metrics(metrics_cases, args.repeat, args.budget, args.baseline_budget)
+            insert = await measure_insert()
         for result in results:
             call = functools.partial(getattr(analytics, result.case.method), **result.case.kwargs)
             try:
@@ -501,6 +522,7 @@ async def measure(target: Target, cases: list[Case], args: argparse.Namespace) -
         "server": server,
         "extensions": extensions,
         "init_seconds": init_seconds,
+        "insert": insert,
     }
 
 
@@ -652,7 +674,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for case in build_cases(today)
             if not args.only or any(word in f"{case.method} {case.label}" for word in args.only)
         ]
-        measured = asyncio.run(measure(target, cases, args))
+        metrics = [
+            case
+            for case in metrics_cases(today)
+            if not args.only or any(word in f"query_metrics {case.label}" for word in args.only)
+        ]
+        measured = asyncio.run(measure(target, cases, args, metrics))
     finally:
         if not args.keep:
             if target.naive_created:
@@ -671,6 +698,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" {args.baseline_repeat}, {args.baseline_budget:.0f} s a case)"
     )
     print_report(results, header)
+    print_metrics(metrics, measured["insert"])
     meta = {
         "run_at": datetime.now().isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.analytics", *(argv or sys.argv[1:])]),
@@ -687,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baseline_repeat": args.baseline_repeat,
         "total_seconds": round(time.perf_counter() - started, 1),
     }
+    meta["query_metrics"] = metrics_json(metrics)
+    meta["insert_one_order"] = measured["insert"]
     path = write_json(results, meta, server_tag(server, embedded))
     print(f"\nResults written to {path}; whole run {meta['total_seconds']:.0f}s.")
     if args.keep:

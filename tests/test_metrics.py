@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests import analytics_data as ad
 from tests.analytics_data import Dataset
@@ -189,3 +191,64 @@ def test_the_best_groups_with_the_count_of_all(run, shop) -> None:  # noqa: ANN0
         ("Ben Pham", 6),
         ("Ann Le", 2),
     ]
+
+
+# ----------------------------------------------------------------------- properties
+
+ADDITIVE = ["revenue", "orders", "units_sold", "cancelled_value", "refunded_orders", "tax"]
+PLAIN_SQL = """
+SELECT coalesce(sum(final_total_price) FILTER (WHERE status = 1), 0) AS revenue,
+       count(*) FILTER (WHERE status = 1) AS orders,
+       coalesce((SELECT sum(i.quantity) FROM order_items i JOIN orders o2 ON o2.id = i.order_id
+                  WHERE o2.status = 1 AND o2.created_at >= $1 AND o2.created_at < $2), 0)
+           AS units_sold,
+       coalesce(sum(final_total_price) FILTER (WHERE status = 2), 0) AS cancelled_value,
+       count(*) FILTER (WHERE status = 3) AS refunded_orders,
+       coalesce(sum(tax) FILTER (WHERE status = 1), 0) AS tax
+  FROM orders WHERE created_at >= $1 AND created_at < $2
+"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    first=st.integers(0, 120),
+    days=st.integers(0, 120),
+    grouping=st.sampled_from(
+        ["day", "week", "month", "weekday", "hour", "employee", "payment_method", "customer"]
+    ),  # fmt: skip
+)
+def test_totals_are_the_plain_sql_and_the_sum_of_the_rows(run, shop, first, days, grouping) -> None:  # noqa: ANN001
+    from database import connection
+    from tools.periods import day_bounds
+
+    start, end = shop.day(first), shop.day(max(first - days, 0))
+    result = metrics(
+        run, metrics=ADDITIVE, group_by=[grouping], limit=100,
+        start_date=start.isoformat(), end_date=end.isoformat(),
+    )  # fmt: skip
+    lower, upper = day_bounds(start, end, ad.SHOP_TZ)
+
+    async def plain() -> dict[str, Any]:
+        rows = await connection().execute_query_dict(PLAIN_SQL, [lower, upper])
+        return rows[0]
+
+    expected = run(plain())
+    for name in ADDITIVE:
+        assert result["totals"][name] == expected[name], name
+        assert sum(row[name] for row in result["rows"]) == result["totals"][name], name
+    assert not result["truncated"]
+
+
+def test_customers_who_have_not_ordered_since(run, shop) -> None:  # noqa: ANN001
+    async def call() -> Any:
+        from tools.rag_analytics import RAGShopAnalytics
+
+        return await RAGShopAnalytics().find_customers_by_criteria(inactive_since=shop.iso(20))
+
+    rows = run(call())
+    # Ann's last completed order is O3 (T-99; O7 at T-10 was refunded); Ben ordered today
+    # (O10); Cat has no completed order, Dan none at all.
+    assert [(r["customer_name"], r["total_orders"], r["total_spent"]) for r in rows] == [
+        ("Ann Le", 2, D("500.00"))
+    ]
+    assert rows.total_count == 1
