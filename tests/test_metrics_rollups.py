@@ -210,7 +210,8 @@ def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN00
 def test_common_questions_read_the_rollups(question, source) -> None:  # noqa: ANN001
     from datetime import UTC, date, datetime
 
-    from tools.metrics.query import Filters, Question, choose_source
+    from tools.metrics.question import Filters, Question
+    from tools.metrics.sources import choose_source
 
     filters = Filters(
         products=("x",) if "product" in question else None,

@@ -26,7 +26,7 @@ from tools.args import (
     SalesSummaryArgs,
     validate_args,
 )
-from tools.metrics.query import whole_months
+from tools.metrics.periods import whole_months
 from tools.periods import day_bounds, local_date, local_today, period_range
 from tools.readonly import ReadOnlyQueries
 

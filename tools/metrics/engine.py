@@ -18,14 +18,13 @@ from tools.metrics.args import MetricsArgs
 from tools.metrics.definitions import METRICS, TIME_DIMENSIONS, WEEKDAYS
 from tools.metrics.periods import Period, buckets, classify, compared
 from tools.metrics.query import (
-    Compiled,
-    Question,
     Top,
     active_customers,
     counts_customers_apart,
     grouped,
     new_customers,
 )
+from tools.metrics.question import Compiled, Question
 from tools.metrics.resolve import Resolved, resolve
 from tools.periods import day_bounds, local_today
 from tools.readonly import ReadOnlyQueries

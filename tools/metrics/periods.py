@@ -140,3 +140,19 @@ def buckets(dimension: str, period: Period) -> list[date | int]:
             month = _add_months(month, 1)
         return out
     raise ValueError(f"not a time grouping: {dimension}")
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first day of the first and of the last whole month inside [start, end], if any."""
+    first = start if start.day == 1 else next_month(start)
+    month_end = calendar.monthrange(end.year, end.month)[1]
+    # The last whole month ends on `end`, or is the month before `end`'s.
+    last = end if end.day == month_end else end.replace(day=1) - timedelta(days=1)
+    if last < first:
+        return None
+    return first, last.replace(day=1)

@@ -18,7 +18,7 @@ from typing import Any
 from tools.args import ToolArgumentError
 from tools.metrics.args import MetricsArgs
 from tools.metrics.definitions import payment_key
-from tools.metrics.query import Filters
+from tools.metrics.question import Filters
 from tools.text import TRANSLATIONS, fold
 
 Fetch = Callable[[str, list[Any]], Awaitable[list[dict[str, Any]]]]
