@@ -8,6 +8,7 @@ order) are divided from their exact sums; money keeps two decimals.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from tools.metrics.query import (
     counts_customers_apart,
     grouped,
     new_customers,
+    ranked,
 )
 from tools.metrics.question import Compiled, Question
 from tools.metrics.resolve import Resolved, resolve
@@ -169,27 +171,43 @@ class MetricsQueries(ReadOnlyQueries):
             self.settings.SHOP_TIMEZONE,
             use_rollups=rollups,
         )
-        statements: list[Compiled] = []
-        if counts_customers_apart(question):
-            statements.append(active_customers(question))
-            question.metrics = [m for m in metrics if m != "customers"]
-        if question.metrics != ["new_customers"] and question.metrics:
-            statements.append(grouped(question, top))
-        if "new_customers" in metrics:
-            statements.append(new_customers(question))
+        if top is None:
+            statements = self._statements(question)
+            leaders = len(statements)
+        else:  # the totals apart (from the cheapest source), then only the best groups
+            totals = replace(question, group_by=[], per_item=question.item_grain)
+            statements = self._statements(totals)
+            statements.append(ranked(question, top))
+            leaders = len(statements)
+            if "new_customers" in metrics:
+                statements.append(new_customers(question))
         answers = await asyncio.gather(*(self._run(s) for s in statements))
         out: dict[Key, dict[str, Any]] = {(): {}}
         groups = 0
         for index, rows in enumerate(answers):
             for row in rows:
                 key: Key = () if row["is_total"] else tuple(row[f"g_{d}"] for d in group_by)
-                if index and top is not None and key not in out:
+                if index >= leaders and key not in out:
                     continue  # a group the ranking left out
                 values = out.setdefault(key, {})
                 values.update({k: v for k, v in row.items() if k in METRICS})
                 if key and "n_groups" in row:
                     groups = int(row["n_groups"])
         return out, groups if top is not None else len(out) - 1
+
+    @staticmethod
+    def _statements(question: Question) -> list[Compiled]:
+        """The statements of one question (customers and new customers counted apart)."""
+        statements: list[Compiled] = []
+        metrics = question.metrics
+        if counts_customers_apart(question):
+            statements.append(active_customers(question))
+            question = replace(question, metrics=[m for m in metrics if m != "customers"])
+        if question.metrics and question.metrics != ["new_customers"]:
+            statements.append(grouped(question))
+        if "new_customers" in metrics:
+            statements.append(new_customers(question))
+        return statements
 
     async def _rollups_built(self) -> bool:
         """Whether this zone's rollups exist (init_database builds the process's own zone; a

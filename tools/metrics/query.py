@@ -38,9 +38,8 @@ def _rank_value(metric: str, columns: Any) -> ColumnElement[Any]:
     return sa.func.coalesce(sa.cast(top, sa.Numeric) / sa.func.nullif(bottom, 0), 0)
 
 
-def grouped(question: Question, top: Top | None = None) -> Compiled:
-    """The grouped rows and the totals row (all groupings NULL, `is_total` true) in one scan;
-    with `top`, only the best groups come back, each with `n_groups` (how many there are)."""
+def grouped(question: Question) -> Compiled:
+    """The grouped rows and the totals row (all groupings NULL, `is_total` true) in one scan."""
     source = choose_source(question)
     dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
     measures = [source.aggregate(name).label(name) for name in base_metrics(question.metrics)]
@@ -53,20 +52,28 @@ def grouped(question: Question, top: Top | None = None) -> Compiled:
         .select_from(source.rows)
         .group_by(sa.func.grouping_sets(sa.tuple_(*dims), sa.tuple_()))
     )
-    if top is None:
-        return compile_statement(statement, source.name)
-    groups = statement.cte("groups")
-    value = _rank_value(top.metric, groups.c)
-    order = value.desc() if top.descending else value.asc()
-    ranked = sa.select(
-        groups,
-        sa.func.rank().over(partition_by=groups.c.is_total, order_by=order).label("rank"),
-        sa.func.count().over(partition_by=groups.c.is_total).label("n_groups"),
-    ).subquery("ranked")
-    kept = sa.select(ranked).where(
-        sa.or_(ranked.c.is_total, ranked.c.rank <= sa.bindparam("top", top.limit))
+    return compile_statement(statement, source.name)
+
+
+def ranked(question: Question, top: Top) -> Compiled:
+    """Only the best groups (the first `top.limit` with their ties, best first), each with
+    `n_groups`: how many groups there are. The totals are asked apart (see the engine)."""
+    source = choose_source(question)
+    dims = [source.dimension(name).label(f"g_{name}") for name in question.group_by]
+    measures = [source.aggregate(name).label(name) for name in base_metrics(question.metrics)]
+    groups = (
+        sa.select(sa.literal_column("false").label("is_total"), *dims, *measures)
+        .select_from(source.rows)
+        .group_by(*dims)
+        .cte("groups")
     )
-    return compile_statement(kept, source.name)
+    value = _rank_value(top.metric, groups.c)
+    statement = (
+        sa.select(groups, sa.func.count().over().label("n_groups"))
+        .order_by(value.desc() if top.descending else value.asc())
+        .fetch(sa.bindparam("top", top.limit), with_ties=True)
+    )
+    return compile_statement(statement, source.name)
 
 
 def counts_customers_apart(question: Question) -> bool:

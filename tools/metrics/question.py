@@ -54,11 +54,14 @@ class Question:
     timezone: str
     use_rollups: bool = True
     first_orders: bool = False  # only each customer's first completed order ever (new ones)
+    per_item: bool = False  # facts are order items even without a product in the question
     item_grain: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.item_grain = self.filters.item_level or any(
-            dim in ITEM_DIMENSIONS for dim in self.group_by
+        self.item_grain = (
+            self.per_item
+            or self.filters.item_level
+            or any(dim in ITEM_DIMENSIONS for dim in self.group_by)
         )
 
 
