@@ -150,7 +150,16 @@ SELECT l.*, count(*) OVER () AS total_count
 -- is the top spenders (the top $8 amounts, ties included, joined to their customers
 -- by key), topped up from customers who spent nothing only when fewer than $8 spent
 -- anything; the count needs the stats only when $4 or $5 filter on them.
-WITH picked AS MATERIALIZED (
+-- With no customer filter and whole months in the range ($10..$11, first days) whose
+-- rollups of zone $9 are built, the months' sums come from metrics_customer_months and only
+-- the days around them ([$6, $12) and [$13, $7)) from the orders; the page's last order
+-- dates are then looked up per customer shown.
+WITH rolled AS MATERIALIZED (
+    SELECT $9::text IS NOT NULL
+           AND $1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL
+           AND EXISTS (SELECT 1 FROM metrics_zones WHERE zone = $9) AS yes
+),
+picked AS MATERIALIZED (
     -- Materialised: without trigram indexes a second scan would cost as much again.
     SELECT c.id, c.name, c.email, coalesce(c.premium, false) AS premium, c.created_at
       FROM customers c
@@ -159,11 +168,28 @@ WITH picked AS MATERIALIZED (
        AND ($3::boolean IS NULL OR coalesce(c.premium, false) = $3)
 ),
 stats AS MATERIALIZED (
+    -- No customer filter, whole months rolled up: the months' sums and the days around them.
+    SELECT s.customer_id, sum(s.orders) AS total_orders, sum(s.total) AS total_spent,
+           NULL::timestamptz AS last_order_at
+      FROM (SELECT customer_id, orders, total
+              FROM metrics_customer_months
+             WHERE zone = $9 AND status = 1 AND orders <> 0
+               AND month >= $10::date AND month <= $11::date
+            UNION ALL
+            SELECT o.customer_id, 1, o.final_total_price
+              FROM orders o
+             WHERE o.status = 1
+               AND ((o.created_at >= $6 AND o.created_at < $12)
+                    OR (o.created_at >= $13 AND o.created_at < $7))) s
+     WHERE (SELECT yes FROM rolled)
+     GROUP BY s.customer_id
+    UNION ALL
     -- No customer filter: one pass over the range's completed orders.
     SELECT o.customer_id, count(*) AS total_orders,
            sum(o.final_total_price) AS total_spent, max(o.created_at) AS last_order_at
       FROM orders o
      WHERE $1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL
+       AND NOT (SELECT yes FROM rolled)
        AND o.status = 1
        AND ($6::timestamptz IS NULL OR o.created_at >= $6)
        AND ($7::timestamptz IS NULL OR o.created_at < $7)
@@ -230,7 +256,12 @@ page AS (
 )
 SELECT p.id AS customer_id, p.name AS customer_name, p.email AS customer_email,
        p.premium, p.created_at AS customer_since,
-       p.total_orders, p.total_spent, p.last_order_at,
+       p.total_orders, p.total_spent,
+       coalesce(p.last_order_at,
+                (SELECT max(o.created_at) FROM orders o
+                  WHERE (SELECT yes FROM rolled) AND o.customer_id = p.id AND o.status = 1
+                    AND ($6::timestamptz IS NULL OR o.created_at >= $6)
+                    AND ($7::timestamptz IS NULL OR o.created_at < $7))) AS last_order_at,
        CASE WHEN $4::int IS NOT NULL OR $5::numeric IS NOT NULL
                  THEN (SELECT count(*) FROM matched)
             WHEN $1::text IS NULL AND $2::text IS NULL AND $3::boolean IS NULL

@@ -26,7 +26,7 @@ from tools.args import (
     SalesSummaryArgs,
     validate_args,
 )
-from tools.metrics.periods import whole_months
+from tools.metrics.periods import next_month, whole_months
 from tools.periods import day_bounds, local_date, local_today, period_range
 from tools.readonly import ReadOnlyQueries
 
@@ -270,7 +270,8 @@ class RAGShopAnalytics(ReadOnlyQueries):
             since, _ = day_bounds(args.inactive_since, None, self.tz)
             rows = await self._fetch("customers_inactive_since", [*params, since])
         else:
-            rows = await self._fetch("customers_by_criteria", params)
+            rolled = self._rolled_months(args.date_range_start, args.date_range_end)
+            rows = await self._fetch("customers_by_criteria", [*params, *rolled])
         result = [
             {
                 "customer_id": row["customer_id"],
@@ -285,6 +286,17 @@ class RAGShopAnalytics(ReadOnlyQueries):
             for row in rows
         ]
         return Rows(result, int(rows[0]["total_count"]) if rows else 0)
+
+    def _rolled_months(self, start: date | None, end: date | None) -> list[Any]:
+        """The customer months rollup's part of [start, end]: the zone, the first days of the
+        first and last whole months, and the instants the months cover (all None without)."""
+        months = whole_months(start, end) if start is not None and end is not None else None
+        if months is None:
+            return [None, None, None, None, None]
+        first, last = months
+        lower, _ = day_bounds(first, None, self.tz)
+        after, _ = day_bounds(next_month(last), None, self.tz)
+        return [self.settings.SHOP_TIMEZONE, first, last, lower, after]
 
     # ------------------------------------------------------------------ 5
     async def get_inventory_status(
