@@ -252,3 +252,15 @@ def test_customers_who_have_not_ordered_since(run, shop) -> None:  # noqa: ANN00
         ("Ann Le", 2, D("500.00"))
     ]
     assert rows.total_count == 1
+
+
+def test_names_as_the_catalog_writes_them_plurals_and_vietnamese(run, shop) -> None:  # noqa: ANN001
+    by_category = metrics(run, metrics=["revenue"], group_by=["category"], **whole(shop))
+    assert by_category["rows"][0]["category"] == "Coffee"  # not "coffee"
+    assert {row["category"] for row in by_category["rows"]} == {"Coffee", "Tea", "Tea Bags"}
+    plural = metrics(run, metrics=["units_sold"], product="jasmine teas", **whole(shop))
+    assert plural["filters"]["product"] == ["Jasmine Tea"] and plural["totals"]["units_sold"] == 3
+    vietnamese = metrics(run, metrics=["revenue"], category="cà phê", **whole(shop))
+    assert vietnamese["filters"]["category"] == ["Coffee"]
+    staff = metrics(run, metrics=["revenue"], employee="nv Bob", **whole(shop))
+    assert staff["filters"]["employee"] == ["Bob Tran"]

@@ -34,6 +34,7 @@ from tools.readonly import ReadOnlyQueries
 SQL = load_sql("metrics.sql")
 CENT = Decimal("0.01")
 WORK_MEM = "64MB"
+NAMES_AS_WRITTEN = {"category": "metrics_categories", "brand": "metrics_brands"}
 Key = tuple[Any, ...]
 
 
@@ -303,6 +304,10 @@ class MetricsQueries(ReadOnlyQueries):
         }
         labels: dict[str, dict[Any, str]] = {}
         for index, name in enumerate(group_by):
+            if name in NAMES_AS_WRITTEN:  # as the catalog writes them, not lower-cased
+                found = await self._fetch(NAMES_AS_WRITTEN[name], [])
+                labels[name] = {str(r["key"]): str(r["name"]) for r in found}
+                continue
             if name not in queries:
                 continue
             ids = sorted({str(row["key"][index]) for row in rows if row["key"][index] is not None})

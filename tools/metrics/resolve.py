@@ -22,27 +22,43 @@ from tools.metrics.question import Filters
 from tools.text import TRANSLATIONS, fold
 
 Fetch = Callable[[str, list[Any]], Awaitable[list[dict[str, Any]]]]
-HONORIFICS = frozenset("anh chi em co chu ban bac ong ba di mr mrs ms miss mx sir madam".split())
+HONORIFICS = frozenset(
+    "anh chi em co chu ban bac ong ba di nv mr mrs ms miss mx sir madam staff".split()
+)
+# Two-word Vietnamese phrases that name one English word of a catalog ("trà trái cây" is
+# Fruit Tea, "trà lá" Tea Leaves), read before the word-by-word table.
+PHRASES = {"trai cay": "fruit", "hoa qua": "fruit", "la tra": "leaves", "tra la": "tea leaves"}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_MATCHES = 50
-SHOWN = 8
+SHOWN = 20
 
 
 def name_words(text: str) -> list[str]:
     """The folded words of a name as asked, without honorifics."""
-    words = _WORD.findall(fold(text))
+    folded = " ".join(_WORD.findall(fold(text)))
+    for phrase, english in PHRASES.items():
+        folded = re.sub(rf"\b{phrase}\b", english, folded)
+    words = folded.split()
     kept = [w for w in words if w not in HONORIFICS]
     return kept or words
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _translated(words: list[str]) -> list[set[str]]:
-    """Each word with its English counterparts from the shop's table ("tra" → tea)."""
-    return [{word, *TRANSLATIONS.get(word, "").split("|")} - {""} for word in words]
+    """Each word with its English counterparts from the shop's table ("tra" → tea) and its
+    singular ("croissants" → croissant)."""
+    return [
+        {word, _singular(word), *TRANSLATIONS.get(word, "").split("|")} - {""} for word in words
+    ]
 
 
 def matches_words(asked: list[str], name: str) -> bool:
     """Whether every asked word is a word of `name` (or of its English counterpart)."""
     have = set(_WORD.findall(fold(name)))
+    have |= {_singular(word) for word in have}
     return bool(asked) and all(options & have for options in _translated(asked))
 
 
@@ -114,7 +130,8 @@ async def _brands(fetch: Fetch, value: str) -> list[tuple[str, str]]:
 async def _products(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
     asked = name_words(value)
     patterns = [
-        "(" + "|".join(rf"\m{re.escape(option)}\M" for option in sorted(options)) + ")"
+        # Whole words, singular or plural ("cookie" finds "Almond Cookies").
+        "(" + "|".join(rf"\m{re.escape(option)}s?\M" for option in sorted(options)) + ")"
         for options in _translated(asked)
     ]
     rows = await fetch("metrics_products_by_name", [patterns, MAX_MATCHES])
