@@ -32,15 +32,15 @@ from assistant.fidelity import unsupported_numbers
 from assistant.llm import complete, is_offline
 from assistant.prompts import CORRECTION, REWRITE, system_prompt
 from config import Settings
+from core.periods import local_today
+from core.text import clean_text
 from database import state
 from database.models import LLMTurn
 from database.privacy import delete_sender_data
 from desk import service as desk
 from desk.turn import DeskReply, Outgoing, Turn
 from tools.llm_tools import OWNER, TEAM, Caller, LLMShopTools, ToolResult
-from tools.periods import local_today
 from tools.roles import resolve_caller
-from tools.text import clean_text
 
 STORED_RESULT_CHARS = 1500
 OWNER_QUICK_REPLIES = ["Revenue today", "Revenue this week", "Low stock", "Best sellers"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tools.text import fold
+from core.text import fold
 
 _VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
 _VIETNAMESE_WORDS = {

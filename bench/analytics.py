@@ -44,13 +44,13 @@ from psycopg import sql
 
 from bench.common import Timing, ratio, time_calls
 from config import Settings
+from core.periods import local_today, period_range
 from database import close_database, connection, fetch_readonly, init_database
 from database.connection import describe_url, libpq_url
 from database.demo import SHOP_TABLES, apply_schema, has_shop_data, load_demo_data
 from database.extensions import apply_optional_extensions
 from database.queries import parse_named_queries
 from tests.support.databases import server_url, with_database
-from tools.periods import local_today, period_range
 from tools.rag_analytics import (
     NEEDS_RESTOCK,
     RAGShopAnalytics,

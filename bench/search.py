@@ -116,8 +116,8 @@ async def vector_only(
 
 async def keyword_only(catalog: ShopCatalog, query: str, max_price: Any) -> list[str]:
     """The shopper tool's full-text half alone (same filters), top 5."""
+    from core.text import fold
     from search.words import analyse
-    from tools.text import fold
 
     rows = await catalog._by_words(
         analyse(query), fold(query.strip()), [None, None, max_price], True

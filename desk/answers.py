@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 from loguru import logger
 
 from assistant.commands import detect_language
+from core.text import fold
 from desk import escalations, knowledge
 from desk.escalations import Escalation
 from desk.staff import StaffMember
 from desk.texts import say
 from desk.turn import Outgoing, Turn, last_message_at
 from desk.windows import Delivery, relay_window
-from tools.text import fold
 
 QUEUED, TAGGED, WAITING = "queued", "tagged", "waiting"
 

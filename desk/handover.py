@@ -14,9 +14,9 @@ from typing import Any
 from loguru import logger
 
 from assistant import memory
+from core.periods import local_today
 from database import connection, load_sql
 from desk.turn import Outgoing
-from tools.periods import local_today
 
 SQL = load_sql("desk.sql")
 NOTE_CHARS = 160

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from core.text import STOP_WORDS, fold
 from desk.redact import PLACEHOLDER
-from tools.text import STOP_WORDS, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PHRASES = re.compile(r"[?!.;:,\n]+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tools.text import fold
+from core.text import fold
 
 PHONE, EMAIL, ADDRESS, NAME, NUMBER = "[phone]", "[email]", "[address]", "[name]", "[number]"
 PLACEHOLDER = re.compile(r"\[(?:phone|email|address|name|number)\]")

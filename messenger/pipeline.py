@@ -18,6 +18,7 @@ from loguru import logger
 
 from assistant import memory
 from config import Settings
+from core.periods import local_today
 from database import connection, load_sql
 from desk import handover
 from desk import service as desk
@@ -37,7 +38,6 @@ from messenger.replies import (
     text_for_assistant,
 )
 from tools.llm_tools import SHOPPER
-from tools.periods import local_today
 from tools.roles import resolve_caller
 
 SQL = load_sql("pipeline.sql")

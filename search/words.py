@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.text import STOP_WORDS, fold
+from core.text import STOP_WORDS, fold
 
 DATA = Path(__file__).with_name("synonyms.yaml")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -495,7 +495,7 @@ def test_knowledge_search_english_vietnamese_and_short_entries(
 
 
 def test_sql_fold_matches_python_fold(run: Any, shop: PipelineContext) -> None:
-    from tools.text import fold
+    from core.text import fold
 
     sample = "Trà Sữa Trân Châu Đường Đen — ÄÖÜ Ñ çà phê ỳ"
     [row] = rows(run, "SELECT shop_fold($1) AS folded", sample)

@@ -171,7 +171,7 @@ def test_knowledge_search_words(query: str, words: list[str]) -> None:
 def test_decomposed_accents_fold_like_composed_ones() -> None:
     import unicodedata
 
-    from tools.text import fold
+    from core.text import fold
 
     composed = "Trà Sữa Trân Châu Đường Đen"
     decomposed = unicodedata.normalize("NFD", composed)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from config import Settings
+from core.periods import local_today
 from llm_api import ask_assistant
 from tests.conftest import make_settings
 from tools.formatting import money
-from tools.periods import local_today
 from tools.rag_analytics import RAGShopAnalytics
 
 OWNER = "6100000000000001"

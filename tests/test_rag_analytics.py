@@ -392,7 +392,7 @@ def test_sales_summary_on_main_dataset_and_zero_periods(
     ],
 )
 def test_period_range_calendar_rules(period, back, today, start, end) -> None:
-    from tools.periods import period_range
+    from core.periods import period_range
 
     assert period_range(period, back, today) == (start, end)
 

@@ -16,6 +16,8 @@ from asyncpg.exceptions import PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 
+from core.periods import local_date
+from core.text import fold
 from database import load_sql
 from search import hybrid
 from search.hybrid import (
@@ -35,10 +37,8 @@ from tools.args import (
     SearchProductsArgs,
     validate_args,
 )
-from tools.periods import local_date
 from tools.rag_analytics import ORDER_STATUS, like_escape, like_pattern
 from tools.readonly import ReadOnlyQueries
-from tools.text import fold
 
 SQL = load_sql("catalog.sql")
 WORDS_TTL_S = 300.0

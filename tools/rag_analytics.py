@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.periods import day_bounds, local_date, local_today, period_range
 from database import load_sql
 from tools.args import (
     CustomersArgs,
@@ -26,7 +27,6 @@ from tools.args import (
     SalesSummaryArgs,
     validate_args,
 )
-from tools.periods import day_bounds, local_date, local_today, period_range
 from tools.readonly import ReadOnlyQueries
 
 SQL = load_sql("analytics.sql")

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the catalog tools: accent folding and query words."""
+"""Text as it is stored and matched: cleaning, accent folding (as SQL's shop_fold), stop words."""
 
 from __future__ import annotations
 
