@@ -20,7 +20,6 @@ import openai
 from loguru import logger
 from uuid_extensions import uuid7
 
-from assistant import memory
 from assistant.commands import (
     canned,
     detect_language,
@@ -29,9 +28,11 @@ from assistant.commands import (
     is_reset,
 )
 from assistant.fidelity import unsupported_numbers
+from assistant.history import trim_history
 from assistant.llm import complete, is_offline
 from assistant.prompts import CORRECTION, REWRITE, system_prompt
 from config import Settings
+from core import memory
 from core.periods import local_today
 from core.text import clean_text
 from database import state
@@ -274,7 +275,7 @@ async def _assistant_turn(settings: Settings, caller: Caller, turn: Turn) -> Ass
     psid, text, language = turn.psid, turn.text, turn.language
     today = local_today(settings.tz, turn.now)
     conversation = await memory.open_conversation(psid, today)
-    history = memory.trim_history(
+    history = trim_history(
         conversation.messages,
         model=settings.llm_model,
         token_budget=settings.LLM_HISTORY_TOKEN_BUDGET,

@@ -13,7 +13,7 @@ from typing import Any
 
 from loguru import logger
 
-from assistant import memory
+from core import memory
 from core.periods import local_today
 from database import connection, load_sql
 from desk.turn import Outgoing

@@ -16,8 +16,8 @@ from typing import Any
 
 from loguru import logger
 
-from assistant import memory
 from config import Settings
+from core import memory
 from core.periods import local_today
 from database import connection, load_sql
 from desk import handover

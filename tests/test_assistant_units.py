@@ -10,7 +10,7 @@ import pytest
 
 from assistant.commands import detect_language, is_delete_request, is_reset
 from assistant.fidelity import numbers_in, unsupported_numbers
-from assistant.memory import split_turns, trim_history
+from assistant.history import split_turns, trim_history
 from tools.formatting import format_result, parse_result
 from tools.rag_analytics import Rows
 
