@@ -20,19 +20,14 @@ import openai
 from loguru import logger
 from uuid_extensions import uuid7
 
-from assistant.commands import (
-    canned,
-    detect_language,
-    is_delete_request,
-    is_human_request,
-    is_reset,
-)
+from assistant.commands import canned, is_delete_request, is_human_request, is_reset
 from assistant.fidelity import unsupported_numbers
 from assistant.history import trim_history
 from assistant.llm import complete, is_offline
 from assistant.prompts import CORRECTION, REWRITE, system_prompt
 from config import Settings
 from core import memory
+from core.language import detect_language
 from core.periods import local_today
 from core.text import clean_text
 from database import state

@@ -1,4 +1,4 @@
-"""Chat commands handled without the model, and the user's language."""
+"""Chat commands handled without the model, and their fixed replies."""
 
 from __future__ import annotations
 
@@ -6,29 +6,6 @@ import re
 
 from core.text import fold
 
-_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
-_VIETNAMESE_WORDS = {
-    "chao",
-    "xin",
-    "cam",
-    "on",
-    "khong",
-    "ban",
-    "minh",
-    "toi",
-    "doanh",
-    "thu",
-    "hang",
-    "don",
-    "cua",
-    "gi",
-    "nao",
-    "bao",
-    "nhieu",
-    "co",
-    "tra",
-    "sua",
-}
 RESET_COMMANDS = {
     "reset",
     "/reset",
@@ -79,14 +56,6 @@ def is_reset(text: str) -> bool:
 def is_delete_request(text: str) -> bool:
     """Whether the message asks to delete the sender's data."""
     return _command(text) in DELETE_COMMANDS
-
-
-def detect_language(text: str) -> str:
-    """`vi` for Vietnamese (by its letters, or common words without accents), else `en`."""
-    if _VIETNAMESE_LETTERS.search(text.lower()):
-        return "vi"
-    words = set(fold(text).split())
-    return "vi" if len(words & _VIETNAMESE_WORDS) >= 2 else "en"
 
 
 REPLIES = {

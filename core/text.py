@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 
 _VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_RE = re.compile(r"[^\W_]+")
 STOP_WORDS = frozenset(
     """a an the do does you have has any some is are it its i me my we our for of to in on
     with and or please pls show see find want need looking look get can could would like
@@ -44,6 +46,63 @@ def fold(text: str) -> str:
     source, target = fold_map()
     composed = unicodedata.normalize("NFC", text)
     return composed.lower().translate(str.maketrans(source, target))
+
+
+def _lower_char(ch: str) -> str:
+    low = ch.lower()
+    return low if len(low) == 1 else ch  # "İ" lowers to two characters: kept as it is
+
+
+def fold_aligned(text: str) -> tuple[str, str]:
+    """The NFC text and its folded twin of the same length (character i of one is character i
+    of the other), folded as `fold` does: for parsers that map matches back to the text."""
+    original = unicodedata.normalize("NFC", text)
+    source, target = fold_map()
+    lowered = "".join(_lower_char(ch) for ch in original)
+    return original, lowered.translate(str.maketrans(source, target))
+
+
+def marks_of(word: str) -> str:
+    """The word's diacritics as a sorted signature, whatever the tone-mark placement."""
+    low = word.lower()
+    marks = sorted(c for c in unicodedata.normalize("NFD", low) if unicodedata.combining(c))
+    return "".join(marks) + ("đ" if "đ" in low else "")
+
+
+def stem(word: str) -> str:
+    """A folded word without a plural -s."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a message, with its span in the (NFC) text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    fold: str
+    stem: str
+    marks: str
+
+    @property
+    def capitalised(self) -> bool:
+        """Whether the word was typed with a capital first letter."""
+        return self.text[:1].isupper()
+
+
+def tokenize(original: str, folded: str) -> list[Token]:
+    """The words of `folded` (as `fold_aligned` gives it), each linked to its original spelling."""
+    tokens: list[Token] = []
+    for match in WORD_RE.finditer(folded):
+        start, end = match.span()
+        word = match.group()
+        raw = original[start:end]
+        tokens.append(Token(len(tokens), start, end, raw, word, stem(word), marks_of(raw)))
+    return tokens
 
 
 # Vietnamese shoppers' words and their English catalog counterparts (folded, both ways).

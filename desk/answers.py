@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from loguru import logger
 
-from assistant.commands import detect_language
+from core.language import detect_language
 from core.text import fold
 from desk import escalations, knowledge
 from desk.escalations import Escalation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.commands import detect_language
+from core.language import detect_language
 from desk.turn import Outgoing
 from llm_api import AssistantReply
 from messenger.events import Event, EventKind

@@ -11,16 +11,8 @@ from typing import Any
 
 import yaml
 
-from assistant.offline.normalise import (
-    WORD_RE,
-    Phrase,
-    PhraseMatcher,
-    Term,
-    Token,
-    compile_phrase,
-    fold,
-    term_matches,
-)
+from assistant.offline.normalise import Phrase, PhraseMatcher, Term, compile_phrase, term_matches
+from core.text import WORD_RE, Token, fold
 
 PATH = Path(__file__).with_name("phrases.yaml")
 
