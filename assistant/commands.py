@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import re
 
+from core import data
 from core.text import fold
 
-RESET_COMMANDS = {
-    "reset",
-    "/reset",
-    "new chat",
-    "new conversation",
-    "start over",
-    "restart",
-    "bat dau lai",
-    "lam moi",
-    "cuoc tro chuyen moi",
-}
-DELETE_COMMANDS = {
-    "delete my data",
-    "/delete",
-    "forget me",
-    "delete my history",
-    "xoa du lieu cua toi",
-    "xoa du lieu",
-}
+RESET_COMMANDS = frozenset(data.load("words.yaml")["reset_commands"])
+DELETE_COMMANDS = frozenset(data.load("words.yaml")["delete_commands"])
 
 
 _HUMAN_REQUEST = re.compile(

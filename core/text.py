@@ -7,16 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from core import data
+
 _VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 WORD_RE = re.compile(r"[^\W_]+")
-STOP_WORDS = frozenset(
-    """a an the do does you have has any some is are it its i me my we our for of to in on
-    with and or please pls show see find want need looking look get can could would like
-    how much what which there this that price prices cost sell selling available
-    co khong ko k cho xem minh toi ban shop mua muon tim gia bao nhieu nao gi la va hay
-    nhe a oi voi con duoc""".split()
-)
+STOP_WORDS: frozenset[str] = frozenset(data.load("words.yaml")["stop_words"])
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
