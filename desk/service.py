@@ -89,12 +89,6 @@ async def request_human(turn: Turn) -> DeskReply:
     return DeskReply(say(turn.language, key, ref=esc.id))
 
 
-async def thread_held(turn: Turn) -> bool:
-    """Whether a person holds this shopper's thread (the assistant then stays silent)."""
-    hours = turn.settings.HANDOVER_TIMEOUT_HOURS
-    return await handover.holder(turn.psid, turn.now, hours, turn.event_key) is not None
-
-
 async def late_relays(turn: Turn) -> list[str]:
     """Answers that waited for this shopper to write again (claimed by this message, once)."""
     texts = []

@@ -17,12 +17,12 @@ from typing import Any
 from loguru import logger
 
 from config import Settings
+from conversation.decide import answer, held_by_a_person
 from core import memory
 from core.periods import local_today
 from database import connection, load_sql
 from desk import handover
 from desk import service as desk
-from llm_api import ask_assistant
 from messenger import outbox
 from messenger.delivery import SendState, confirm_echo
 from messenger.delivery import deliver as send_parts
@@ -104,8 +104,7 @@ async def process_event(
         parts = await outbox.parts(event_key)
         if not parts:
             now = ctx.clock()
-            hours = ctx.settings.HANDOVER_TIMEOUT_HOURS
-            if await handover.holder(psid, now, hours, event_key):
+            if await held_by_a_person(psid, ctx.settings, now, event_key):
                 logger.info("A person holds the chat with {}: not answered", psid)
                 await outbox.finish(event_key, "held")
                 return "held"
@@ -235,7 +234,7 @@ async def _reply_parts(
     # The indicators go out while the assistant thinks, not before it starts.
     indicators = asyncio.create_task(_typing(ctx, psid))
     try:
-        reply = await ask_assistant(
+        reply = await answer(
             psid,
             text,
             settings=ctx.settings,

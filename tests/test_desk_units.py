@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.commands import is_human_request
 from config import ConfigError, load_settings, parse_routes
+from conversation.commands import is_human_request
 from desk.commands import StaffCommand, parse_staff_command
 from desk.knowledge import search_words
 from desk.windows import Delivery, relay_window

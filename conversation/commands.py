@@ -1,4 +1,5 @@
-"""Chat commands handled without the model, and their fixed replies."""
+"""Chat commands recognised without a model (a fresh start, "delete my data", "talk to a
+person"), and the fixed replies to the first two."""
 
 from __future__ import annotations
 
@@ -50,10 +51,6 @@ REPLIES = {
     "deleted": {
         "en": "Done: your chat history with us has been deleted.",
         "vi": "Xong: lịch sử trò chuyện của bạn đã được xóa.",
-    },
-    "apology": {
-        "en": "Sorry, I can't answer right now. Please try again in a few minutes.",
-        "vi": "Xin lỗi, hiện mình chưa trả lời được. Bạn thử lại sau ít phút nhé.",
     },
 }
 
