@@ -26,7 +26,7 @@ from database import state
 from database.privacy import delete_sender_data
 from desk import handover
 from desk import service as desk
-from desk.turn import DeskReply, Turn
+from desk.turn import DeskReply, Transcript, Turn, nothing_said
 from tools.llm_tools import TEAM, Caller
 from tools.roles import resolve_caller
 
@@ -51,12 +51,15 @@ async def ask_assistant(
     event_key: str | None = None,
     mid: str | None = None,
     reply_to_mid: str | None = None,
+    transcript: Transcript = nothing_said,
 ) -> AssistantReply:
     """Answer one message from `psid`, remembering it in the sender's session for today;
     silent when a person holds the chat.
 
     `event_key` is the message's durable key (the inbox event): what the desk records
     under it (an escalation, an answer) is created once however often this is retried.
+    `transcript` reads the channel's record of a chat a person held (for the note the
+    assistant keeps when a staff member releases it).
     """
     settings = settings or state().settings
     now = now or datetime.now(UTC)
@@ -72,6 +75,7 @@ async def ask_assistant(
         event_key=event_key,
         mid=mid,
         reply_to_mid=reply_to_mid,
+        transcript=transcript,
     )
 
 
@@ -84,6 +88,7 @@ async def answer(
     event_key: str | None = None,
     mid: str | None = None,
     reply_to_mid: str | None = None,
+    transcript: Transcript = nothing_said,
 ) -> AssistantReply:
     """Answer one message of a chat no person holds (the caller has checked)."""
     text = clean_text(text)  # the webhook cleans its bodies; `flask ask` and tests come here
@@ -107,6 +112,7 @@ async def answer(
         mid=mid,
         reply_to_mid=reply_to_mid,
         rewrite=rewriter(settings),
+        transcript=transcript,
     )
     caller = Caller(psid, caller.role, turn)
     before: list[str] = []

@@ -197,7 +197,7 @@ async def _release(turn: Turn, ref: int) -> DeskReply:
     if esc is None:
         return DeskReply(say("en", "unknown_ref", ref=ref))
     # Not held (any more) is fine: a retried "release" gives the same answer and action.
-    await handover.release(esc.shopper_psid, turn.settings, turn.now)
+    await handover.release(esc.shopper_psid, turn.settings, turn.now, turn.transcript)
     who = esc.shopper_name or say("en", "anonymous")
     return DeskReply(
         say("en", "released", who=who, ref=ref),
@@ -214,7 +214,7 @@ async def _release_latest(turn: Turn) -> DeskReply:
     if hold.get("escalation_id"):
         return await _release(turn, int(hold["escalation_id"]))
     psid = str(hold["psid"])
-    await handover.release(psid, turn.settings, turn.now)
+    await handover.release(psid, turn.settings, turn.now, turn.transcript)
     who = await shopper_name(psid) or say("en", "anonymous")
     # A pause after a person's reply never passed the thread: there is nothing to take back.
     action = [] if hold.get("until") is not None else [handover.take_action(psid, None)]

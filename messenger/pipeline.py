@@ -215,7 +215,7 @@ async def _thread_control(ctx: PipelineContext, event_key: str, event: Event, ps
         else event.app_id not in (None, settings.HANDOVER_TARGET_APP_ID)
     )
     if event.kind is EventKind.HANDOVER_PASS and to_us:
-        await handover.release(psid, settings, now)
+        await handover.release(psid, settings, now, outbox.transcript)
     elif not to_us:
         await handover.hold(psid, None, "page inbox", now)
         logger.info("Thread of {} passed to app {}: the assistant stays silent", psid, event.app_id)
@@ -242,6 +242,7 @@ async def _reply_parts(
             event_key=event_key,
             mid=event.mid,
             reply_to_mid=event.reply_to_mid,
+            transcript=outbox.transcript,
         )
     finally:
         await indicators

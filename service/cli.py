@@ -74,12 +74,13 @@ def demo(orders: int, seed: int, replace: bool) -> None:
 def ask(psid: str, message: tuple[str, ...]) -> None:
     """Ask the assistant as a sender (same path and session as Messenger)."""
     from llm_api import ask_assistant
+    from messenger.outbox import transcript
 
     settings: Settings = current_app.config["SETTINGS"]
     text = " ".join(message)
 
     async def work() -> Any:
-        return await ask_assistant(psid, text, settings=settings)
+        return await ask_assistant(psid, text, settings=settings, transcript=transcript)
 
     reply = run_with_database(work, embed=True)
     for call in reply.tool_calls:
