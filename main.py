@@ -17,6 +17,7 @@ from loguru import logger
 from config import Settings, load_settings
 from database import close_database, state
 from database.bootstrap import prepare_database
+from jobs.deferrer import Deferrer
 from messenger.deletion import bp as deletion_bp
 from messenger.webhook import bp as webhook_bp
 from search.index import prepare_search
@@ -24,7 +25,7 @@ from service.admin import bp as admin_bp
 from service.cli import register_cli
 from service.health import bp as health_bp
 from service.logging import configure_logging
-from service.runtime import BackgroundLoop
+from service.runtime import BackgroundLoop, queue_worker
 
 T = TypeVar("T")
 
@@ -43,12 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         await prepare_database(settings)
         await prepare_search(settings)
         if settings.RUN_WORKER:
-            # Imported here: the worker pulls in LiteLLM, which a bad configuration or a
-            # CLI command should not wait for.
-            from messenger.queue import QueueWorker
-
             if not worker:
-                worker.append(QueueWorker(settings, state().url))
+                worker.append(queue_worker(settings, state().url))
             await worker[0].start()
 
     async def shutdown() -> None:
@@ -76,8 +73,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _make_deferrer() -> Any:
-    from messenger.queue import Deferrer
-
     return Deferrer(state().url)
 
 

@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 
 from loguru import logger
 
+from config import Settings
+from jobs.worker import QueueWorker
+
 T = TypeVar("T")
 Hook = Callable[[], Awaitable[None]]
 
@@ -143,3 +146,19 @@ def _log_failure(future: concurrent.futures.Future[Any]) -> None:
     exc = future.exception()
     if exc is not None:
         logger.opt(exception=exc).error("Background task failed: {}", exc)
+
+
+def queue_worker(settings: Settings, url: str) -> QueueWorker:
+    """The job worker with every package's tasks: messenger's (an event, housekeeping) and
+    search's (embedding refresh), composed here so that jobs/ imports neither."""
+    # Imported here: the event task pulls in the assistant and LiteLLM, which a bad
+    # configuration or a CLI command should not wait for.
+    from messenger import tasks as messenger_tasks
+    from search import tasks as search_tasks
+
+    return QueueWorker(
+        settings,
+        url,
+        [*messenger_tasks.tasks(settings), *search_tasks.tasks(settings)],
+        [lambda: messenger_tasks.job_context(settings)],
+    )

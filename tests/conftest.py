@@ -141,6 +141,6 @@ def llm(fake_llm: Any) -> Any:
 @pytest.fixture(scope="session")
 def procrastinate_schema(run: Runner, database_url: str, loop: BackgroundLoop) -> None:
     """The job queue's tables, for tests that defer jobs without running a worker."""
-    from messenger.queue import ensure_schema
+    from jobs.app import ensure_schema
 
     run(ensure_schema(database_url))

@@ -115,14 +115,15 @@ def desk(
 
 def park_failed_job(database_url: str, psid: str, text: str) -> int:
     """A job of `psid` that failed for good: procrastinate keeps its arguments (the event)."""
-    from messenger.queue import Deferrer
+    from jobs.deferrer import Deferrer
+    from messenger.webhook import defer_events
 
     mid = f"m_failed_{time.time_ns()}"
     event = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1,
              "message": {"mid": mid, "text": text}}  # fmt: skip
     deferrer = Deferrer(database_url)
     try:
-        job_id = deferrer.defer_event(f"mid:{mid}", psid, event, "messaging", "PAGE")
+        [job_id] = defer_events(deferrer, [(f"mid:{mid}", psid, event, "messaging", "PAGE")])
     finally:
         deferrer.close()
     return job_id

@@ -295,7 +295,7 @@ class Stack:
     """The webhook app and one queue worker on the shared test database."""
 
     def __init__(self, run: Any, loop: Any, database_url: str, **options: Any) -> None:
-        from messenger.queue import Deferrer
+        from jobs.deferrer import Deferrer
 
         self.run, self.loop, self.url, self.options = run, loop, database_url, options
         self.settings = make_settings(database_url, **options)
@@ -316,10 +316,10 @@ class Stack:
         return self.app.test_client()
 
     def start_worker(self, **overrides: Any) -> None:
-        from messenger.queue import QueueWorker
+        from service.runtime import queue_worker
 
         settings = make_settings(self.url, **{**self.options, **overrides})
-        self.worker = QueueWorker(settings, self.url)
+        self.worker = queue_worker(settings, self.url)
         self.run(self.worker.start())
 
     def stop_worker(self) -> None:

@@ -15,8 +15,9 @@ from flask.testing import FlaskClient
 
 from config import Settings
 from database import connection
-from messenger.queue import QueueWorker
+from jobs.worker import QueueWorker
 from messenger.signature import sign
+from service.runtime import queue_worker
 from tests.conftest import make_settings
 from tests.fakes.graph import FakeGraph, graph_error
 from tests.fakes.llm import text
@@ -46,16 +47,16 @@ def pipeline_settings(database_url: str, graph: FakeGraph, fake_llm: Any) -> Set
 def worker(
     run: Any, demo_shop: Any, pipeline_settings: Settings, database_url: str
 ) -> Iterator[QueueWorker]:
-    queue_worker = QueueWorker(pipeline_settings, database_url)
-    run(queue_worker.start())
-    yield queue_worker
-    run(queue_worker.stop())
+    started = queue_worker(pipeline_settings, database_url)
+    run(started.start())
+    yield started
+    run(started.stop())
 
 
 @pytest.fixture(scope="module")
 def pipeline_app(pipeline_settings: Settings, loop: Any, worker: QueueWorker) -> Flask:
+    from jobs.deferrer import Deferrer
     from main import create_app
-    from messenger.queue import Deferrer
 
     flask_app = create_app(pipeline_settings)
     flask_app.extensions["runtime"] = loop
@@ -441,8 +442,8 @@ def test_every_example_payload_is_accepted_and_answered_as_documented(
 
 
 def test_database_unreachable_gets_503_not_500(pipeline_settings: Settings, loop: Any) -> None:
+    from jobs.deferrer import Deferrer
     from main import create_app
-    from messenger.queue import Deferrer
 
     flask_app = create_app(pipeline_settings)
     flask_app.extensions["runtime"] = loop
