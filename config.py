@@ -145,6 +145,9 @@ class Settings(BaseSettings):
 
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)
+    # gunicorn (gunicorn.conf.py): worker processes, and threads per worker
+    WEB_CONCURRENCY: int = Field(default=1, ge=1)
+    WEB_THREADS: int = Field(default=8, ge=1)
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = False
     ADMIN_TOKEN: str | None = None
