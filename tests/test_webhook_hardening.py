@@ -300,7 +300,7 @@ class Stack:
         self.run, self.loop, self.url, self.options = run, loop, database_url, options
         self.settings = make_settings(database_url, **options)
         self.deferrer = Deferrer(database_url)
-        self.worker: Any = None
+        self.runtime: Any = None  # the worker's runtime, while one runs
         self.app = self.variant()
 
     def variant(self, **overrides: Any) -> Flask:
@@ -316,16 +316,16 @@ class Stack:
         return self.app.test_client()
 
     def start_worker(self, **overrides: Any) -> None:
-        from service.runtime import queue_worker
+        from service.runtime import Runtime
 
         settings = make_settings(self.url, **{**self.options, **overrides})
-        self.worker = queue_worker(settings, self.url)
-        self.run(self.worker.start())
+        self.runtime = Runtime(settings)
+        self.run(self.runtime.start_worker())
 
     def stop_worker(self) -> None:
-        if self.worker is not None:
-            self.run(self.worker.stop())
-            self.worker = None
+        if self.runtime is not None:
+            self.run(self.runtime.stop_worker())
+            self.runtime = None
 
     def close(self) -> None:
         self.stop_worker()

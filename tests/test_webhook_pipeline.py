@@ -17,7 +17,7 @@ from config import Settings
 from database import connection
 from jobs.worker import QueueWorker
 from messenger.signature import sign
-from service.runtime import queue_worker
+from service.runtime import Runtime
 from tests.conftest import make_settings
 from tests.fakes.graph import FakeGraph, graph_error
 from tests.fakes.llm import text
@@ -47,10 +47,11 @@ def pipeline_settings(database_url: str, graph: FakeGraph, fake_llm: Any) -> Set
 def worker(
     run: Any, demo_shop: Any, pipeline_settings: Settings, database_url: str
 ) -> Iterator[QueueWorker]:
-    started = queue_worker(pipeline_settings, database_url)
-    run(started.start())
-    yield started
-    run(started.stop())
+    runtime = Runtime(pipeline_settings)
+    run(runtime.start_worker())
+    assert runtime.worker is not None
+    yield runtime.worker
+    run(runtime.stop_worker())
 
 
 @pytest.fixture(scope="module")
