@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +31,9 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
-ESCALATION_KINDS = ("question", "support")
+# What a shopper's question to the staff is: a fact only the shop knows, or a problem.
+EscalationKind = Literal["question", "support"]
+ESCALATION_KINDS: tuple[str, ...] = get_args(EscalationKind)
 
 
 def parse_routes(value: str) -> dict[str, tuple[str, ...]]:

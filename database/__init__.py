@@ -1,7 +1,10 @@
 """The database package: lifecycle, models, named SQL and the read-only query path.
 
-Nothing outside this package imports asyncpg.
+Nothing outside this package imports asyncpg: the driver errors callers handle are
+re-exported here.
 """
+
+from asyncpg.exceptions import InsufficientPrivilegeError, PostgresError
 
 from database.connection import (
     apply_sql_file,
@@ -9,9 +12,12 @@ from database.connection import (
     connection,
     describe_url,
     init_database,
+    lock_schema,
+    ping,
     state,
 )
 from database.queries import (
+    SQL_DIR,
     QueryTimeout,
     ReadOnlyViolation,
     fetch_readonly,
@@ -19,6 +25,9 @@ from database.queries import (
 )
 
 __all__ = [
+    "SQL_DIR",
+    "InsufficientPrivilegeError",
+    "PostgresError",
     "QueryTimeout",
     "ReadOnlyViolation",
     "apply_sql_file",
@@ -28,5 +37,7 @@ __all__ = [
     "fetch_readonly",
     "init_database",
     "load_sql",
+    "lock_schema",
+    "ping",
     "state",
 ]

@@ -12,12 +12,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.transactions import in_transaction
 
-from config import PROJECT_ROOT, Settings, load_settings
+from config import Settings, load_settings
 from database.embedded import start_embedded
+from database.locks import SCHEMA_LOCK_KEY
+from database.queries import SQL_DIR, load_sql
 
-SQL_DIR = PROJECT_ROOT / "sql"
-# Serialises schema application across processes starting at once.
-SCHEMA_LOCK_KEY = 7_215_530_001
+SQL = load_sql("database.sql")
 
 
 @dataclass
@@ -117,8 +117,14 @@ async def apply_sql_file(name: str) -> None:
     """Apply one script from `sql/` in a transaction, serialised across processes."""
     script = (SQL_DIR / name).read_text(encoding="utf-8")
     async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
+        await lock_schema(tx)
         await tx.execute_script(script)
+
+
+async def lock_schema(tx: BaseDBAsyncClient) -> None:
+    """Wait for the lock that serialises schema changes across processes; it is held until
+    the transaction `tx` ends."""
+    await tx.execute_query(SQL["advisory_xact_lock"], [SCHEMA_LOCK_KEY])
 
 
 async def close_database() -> None:
@@ -128,6 +134,11 @@ async def close_database() -> None:
         return
     await Tortoise.close_connections()
     _state = None
+
+
+async def ping() -> None:
+    """The cheapest query: raises when the database does not answer."""
+    await connection().execute_query(SQL["ping"])
 
 
 def connection(name: str = "default") -> BaseDBAsyncClient:

@@ -10,7 +10,7 @@ from asyncpg.exceptions import InsufficientPrivilegeError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 
-from database.connection import apply_sql_file, connection
+from database.connection import SQL, apply_sql_file, connection
 
 # extension name -> the script under sql/ that creates it and the indexes using it
 OPTIONAL_EXTENSIONS: dict[str, str] = {"pg_trgm": "extensions/trgm.sql"}
@@ -27,9 +27,7 @@ def _denied(exc: BaseException) -> bool:
 
 async def available_extensions(names: list[str]) -> set[str]:
     """Which of `names` the server can create (listed in pg_available_extensions)."""
-    rows = await connection().execute_query_dict(
-        "SELECT name FROM pg_available_extensions WHERE name = ANY ($1::text[])", [names]
-    )
+    rows = await connection().execute_query_dict(SQL["available_extensions"], [names])
     return {str(row["name"]) for row in rows}
 
 

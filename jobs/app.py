@@ -12,8 +12,7 @@ from procrastinate import App, BaseRetryStrategy, PsycopgConnector, SyncPsycopgC
 from procrastinate.schema import SchemaManager
 
 from database.connection import libpq_url
-
-SCHEMA_LOCK_KEY = 7_215_530_010
+from database.locks import QUEUE_SCHEMA_LOCK_KEY
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def build_app(
 async def ensure_schema(url: str) -> None:
     """Apply procrastinate's schema once, even with several processes starting at once."""
     async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", [SCHEMA_LOCK_KEY])
+        await conn.execute("SELECT pg_advisory_lock(%s)", [QUEUE_SCHEMA_LOCK_KEY])
         try:
             cursor = await conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
             row = await cursor.fetchone()
@@ -77,4 +76,4 @@ async def ensure_schema(url: str) -> None:
                 logger.info("Applying the job queue schema")
                 await conn.execute(SchemaManager.get_schema())  # type: ignore[arg-type]
         finally:
-            await conn.execute("SELECT pg_advisory_unlock(%s)", [SCHEMA_LOCK_KEY])
+            await conn.execute("SELECT pg_advisory_unlock(%s)", [QUEUE_SCHEMA_LOCK_KEY])

@@ -64,6 +64,8 @@ ANSWERABLE_KINDS = frozenset(
     }
 )
 _READABLE_KINDS = ANSWERABLE_KINDS | {EventKind.EDIT}
+# Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
+HANDOVER_KINDS = frozenset({EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE})
 
 
 class Attachment(BaseModel):

@@ -26,7 +26,14 @@ from desk import service as desk
 from messenger import outbox
 from messenger.delivery import SendState, confirm_echo
 from messenger.delivery import deliver as send_parts
-from messenger.events import Event, EventKind, is_person_echo, parse_event, part_of_mark
+from messenger.events import (
+    HANDOVER_KINDS,
+    Event,
+    EventKind,
+    is_person_echo,
+    parse_event,
+    part_of_mark,
+)
 from messenger.graph_api import GraphClient
 from messenger.replies import (
     canned_reply,
@@ -44,7 +51,6 @@ SQL = load_sql("pipeline.sql")
 DONE_STATES = {"done", "ignored", "recorded", "held", "superseded"}
 # Kept for later (what a person and the shopper said while a human held the thread).
 RECORD_ONLY = {EventKind.TEXT, EventKind.ATTACHMENT, EventKind.QUICK_REPLY, EventKind.ECHO}
-HANDOVER_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
 # Another app's button is answered with one polite line a day per person, never escalated.
 FOREIGN_POSTBACK_EVERY = timedelta(days=1)
 # "Slow down" goes at most once a minute to a sender over MESSAGES_PER_MINUTE_LIMIT.

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from config import Settings
 from jobs.deferrer import Deferrer
 from messenger.events import (
+    HANDOVER_KINDS,
     Event,
     EventKind,
     InvalidPayload,
@@ -29,8 +30,6 @@ bp = Blueprint("messenger", __name__)
 HANDLE_EVENT = "handle_event"  # the job of one event (messenger/tasks.py runs it)
 # (event key, sender PSID, the raw event, channel, page id): what one job carries.
 EventJob = tuple[str, str | None, dict[str, Any], str, str | None]
-# Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
-HANDOVER_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
 # Messages kept (not answered) so the assistant knows what was said while a person chatted.
 STANDBY_KINDS = {EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.ATTACHMENT}
 

@@ -9,14 +9,14 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from loguru import logger
 
-from database import connection
+from database import ping
 from messenger.delivery import service_problems
 
 bp = Blueprint("health", __name__)
 
 
 async def _ping() -> list[dict[str, Any]]:
-    await connection().execute_query("SELECT 1")
+    await ping()
     return await service_problems()
 
 

@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from config import EscalationKind
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -286,7 +288,7 @@ class AskStaffArgs(ToolArgs):
         max_length=300,
         description="What the shop's staff should answer, clearly, in the shopper's words.",
     )
-    kind: Literal["question", "support"] = Field(
+    kind: EscalationKind = Field(
         "question",
         description="question: a fact only the shop can answer (delivery, hours, policies); "
         "support: a problem with an order (damaged, missing, wrong, refund) or the shopper "

@@ -12,13 +12,12 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from asyncpg.exceptions import PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 
 from core.periods import local_date
 from core.text import fold
-from database import load_sql
+from database import PostgresError, load_sql
 from search import hybrid
 from search.hybrid import (
     CANDIDATES,
