@@ -10,7 +10,6 @@ from functools import cache
 from core import data
 
 _VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđäöüëïçñ"
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 WORD_RE = re.compile(r"[^\W_]+")
 STOP_WORDS: frozenset[str] = frozenset(data.load("words.yaml")["stop_words"])
 
@@ -99,39 +98,3 @@ def tokenize(original: str, folded: str) -> list[Token]:
         raw = original[start:end]
         tokens.append(Token(len(tokens), start, end, raw, word, stem(word), marks_of(raw)))
     return tokens
-
-
-# Vietnamese shoppers' words and their English catalog counterparts (folded, both ways).
-TRANSLATIONS = {
-    "tra": "tea",
-    "sua": "milk",
-    "ca": "coffee",
-    "phe": "coffee",
-    "da": "iced",
-    "nong": "hot",
-    "dao": "peach",
-    "xoai": "mango",
-    "dau": "strawberry",
-    "banh": "cake|bread|cookie",
-    "tran": "pearl|boba",
-    "chau": "pearl|boba",
-    "duong": "sugar",
-    "den": "brown|black",
-    "sen": "lotus",
-    "cam": "orange",
-    "chanh": "lemon|lime",
-    "yen": "oat",
-    "mach": "oat",
-    "khoai": "taro",
-    "mon": "taro",
-    "socola": "chocolate",
-    "qua": "fruit",
-    "trai": "fruit",
-}
-
-
-def query_words(text: str) -> list[str]:
-    """The meaningful, accent-folded words of a shopper's query (stop words dropped)."""
-    words = [word for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
-    kept = [word for word in words if word not in STOP_WORDS]
-    return list(dict.fromkeys(kept or words))

@@ -63,7 +63,6 @@ ANSWERABLE_KINDS = frozenset(
         EventKind.LIKE,
     }
 )
-_READABLE_KINDS = ANSWERABLE_KINDS | {EventKind.EDIT}
 # Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
 HANDOVER_KINDS = frozenset({EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE})
 
@@ -120,17 +119,6 @@ class Event(BaseModel):
         """The person the event is about: the sender, or for an echo (the page's own
         message) its recipient."""
         return self.recipient_id if self.is_echo else self.sender_id
-
-    @property
-    def input_text(self) -> str | None:
-        """The text the assistant should read (quick-reply/postback payloads are passed as-is)."""
-        if self.kind not in _READABLE_KINDS:
-            return None
-        if self.kind is EventKind.QUICK_REPLY:
-            return self.text or self.payload
-        if self.kind is EventKind.POSTBACK:
-            return self.payload or self.text
-        return self.text or None
 
     @property
     def dedup_key(self) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from config import Settings
-from database.models import LLMTurn, UsersSession
+from database import connection
+from database.models import LLMTurn
 from llm_api import ask_assistant
 from tests.conftest import make_settings
 from tests.fakes.llm import delay, error, garbage, text, tool_calls
@@ -199,10 +201,13 @@ def test_when_every_model_fails_one_apology_and_a_consistent_conversation(
     assert reply.text.startswith("Xin lỗi")
 
     async def stored() -> tuple[list[dict[str, Any]], Any]:
-        link = await UsersSession.filter(customer_id=psid).prefetch_related("session").first()
-        assert link is not None
+        [link] = await connection().execute_query_dict(
+            "SELECT s.message FROM users_sessions us JOIN session s ON s.id = us.session_id"
+            " WHERE us.customer_id = $1",
+            [psid],
+        )
         turn = await LLMTurn.filter(psid=psid).order_by("-created_at").first()
-        return link.session.message["messages"], turn
+        return json.loads(link["message"])["messages"], turn
 
     messages, turn = run(stored())
     assert [m["role"] for m in messages] == ["user", "assistant"]

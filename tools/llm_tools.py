@@ -356,10 +356,6 @@ class LLMShopTools:
         content, rows = format_result(name, data, self.settings.SHOP_CURRENCY)
         return ToolResult(name, True, content, data=data, row_count=rows, arguments=given)
 
-    def format_tool_result(self, name: str, data: Any) -> str:
-        """Compact, model-friendly text of a tool's data."""
-        return format_result(name, data, self.settings.SHOP_CURRENCY)[0]
-
 
 def _decode_arguments(arguments: Any) -> dict[str, Any]:
     if arguments is None or arguments == "":
