@@ -20,7 +20,7 @@ from loguru import logger
 
 from assistant.fidelity import unsupported_numbers
 from assistant.history import trim_history
-from assistant.llm import complete, is_offline
+from assistant.llm import complete, is_offline, shop_context
 from assistant.prompts import CORRECTION, REWRITE, system_prompt
 from assistant.reply import AssistantReply
 from config import Settings
@@ -58,6 +58,7 @@ class ModelRun:
     cost: float = 0.0
     rounds: int = 0
     flags: list[str] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)  # the shop's name, today (llm.py)
 
 
 def _message_dict(message: Any) -> dict[str, Any]:
@@ -81,7 +82,7 @@ async def _call_model(
     messages: list[dict[str, Any]],
     tools: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
-    response = await complete(settings, messages, tools)
+    response = await complete(settings, messages, tools, run.context)
     run.model = getattr(response, "model", None) or run.model
     usage = getattr(response, "usage", None)
     if usage is not None:
@@ -173,7 +174,7 @@ async def answer_with_model(settings: Settings, caller: Caller, turn: Turn) -> A
         settings, role=caller.role, today=today, highlights=conversation.highlights
     )
     messages = [{"role": "system", "content": system}, *history, user]
-    run = ModelRun(caller, language, stored=[user])
+    run = ModelRun(caller, language, stored=[user], context=shop_context(settings, today))
     started = time.perf_counter()
     error: str | None = None
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -287,5 +287,5 @@ def test_offline_model_answers_a_correction_request_from_the_turns_tool_results(
         {"role": "assistant", "content": "Revenue was 999 VND"},
         {"role": "user", "content": CORRECTION.format(numbers="999")},
     ]
-    decision = run(OfflineLLM()._decide(messages, set()))
+    decision = run(OfflineLLM()._decide(messages, set(), today=date(2026, 12, 1), shop="X"))
     assert "300 VND" in decision["content"] and "999" not in decision["content"]
