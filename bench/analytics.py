@@ -50,7 +50,7 @@ from database.connection import describe_url, libpq_url
 from database.demo import SHOP_TABLES, apply_schema, has_shop_data, load_demo_data
 from database.extensions import apply_optional_extensions
 from database.queries import parse_named_queries
-from tests.support.databases import server_url, with_database
+from testing.databases import server_url, with_database
 from tools.rag_analytics import (
     NEEDS_RESTOCK,
     RAGShopAnalytics,

@@ -48,7 +48,7 @@ from database.connection import libpq_url
 from database.demo import load_demo_data
 from search import embedder
 from search.index import prepare_search, refresh
-from tests.support.databases import fresh_database
+from testing.databases import fresh_database
 from tools.catalog import ShopCatalog
 
 QUERIES = PROJECT_ROOT / "bench" / "search_queries.json"

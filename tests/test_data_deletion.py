@@ -25,8 +25,8 @@ from database import connection
 from llm_api import ask_assistant
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext
+from testing.fakes.graph import FakeGraph, graph_error
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
 from tests.test_ask_the_shop import MAI, MANAGER, OWNER, STAFF, Clock, rows, say, texts
 
 # A word nobody else writes: it is how the test finds every copy of the shopper's question.

@@ -39,7 +39,7 @@ def _snapshot(url: str) -> list[tuple[str, str]]:
 
 
 def test_schema_applies_twice_as_one_query_string_and_changes_nothing(database_url: str) -> None:
-    from tests.support.databases import fresh_database
+    from testing.databases import fresh_database
 
     with fresh_database("schema") as url:
         with psycopg.connect(url, autocommit=True) as conn:

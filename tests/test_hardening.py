@@ -20,9 +20,9 @@ from messenger.events import mark_for
 from messenger.graph_api import GraphClient
 from messenger.payload import UnreadableBody, count_events, decode_body
 from messenger.pipeline import PipelineContext, process_event
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import text, tool_calls
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import text, tool_calls
 from tools.llm_tools import TOOLS, Caller, LLMShopTools
 from tools.roles import resolve_caller
 

@@ -12,8 +12,8 @@ from config import Settings
 from database import connection
 from database.models import LLMTurn
 from llm_api import ask_assistant
+from testing.fakes.llm import delay, error, garbage, text, tool_calls
 from tests.conftest import make_settings
-from tests.fakes.llm import delay, error, garbage, text, tool_calls
 from tools.formatting import money
 from tools.llm_tools import TOOLS
 from tools.rag_analytics import RAGShopAnalytics

@@ -45,9 +45,9 @@ from messenger.events import ECHO_MARK
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
 from messenger.signature import sign
+from testing.fakes.graph import FakeGraph, graph_error
+from testing.fakes.llm import FakeLLM, Step, text
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
-from tests.fakes.llm import FakeLLM, Step, text
 
 SECRET = "hardening-app-secret"
 OUR_APP = "1517776481860111"  # FB_APP_ID: the app id of Meta's echo doc example

@@ -18,9 +18,9 @@ from database import connection
 from jobs.worker import QueueWorker
 from messenger.signature import sign
 from service.runtime import Runtime
+from testing.fakes.graph import FakeGraph, graph_error
+from testing.fakes.llm import text
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
-from tests.fakes.llm import text
 from tests.reliability.harness import message_payload
 
 SECRET = "test-app-secret"
