@@ -1,0 +1,1 @@
+"""The owner analytics contract (tools/rag_analytics.py), one module per tool."""
