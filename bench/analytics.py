@@ -461,7 +461,7 @@ async def measure(target: Target, cases: list[Case], args: argparse.Namespace) -
                 result.timing = await time_calls(
                     call, args.repeat, budget_s=args.budget, min_samples=5
                 )
-            except Exception as exc:  # noqa: BLE001 - record it and go on with the others
+            except Exception as exc:  # record it and go on with the others
                 result.error = f"{type(exc).__name__}: {exc}"
                 logger.error("{} {}: {}", result.case.method, result.case.label, result.error)
             else:
@@ -484,7 +484,7 @@ async def measure(target: Target, cases: list[Case], args: argparse.Namespace) -
                         budget_s=args.baseline_budget,
                         min_samples=2,
                     )
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     result.baseline_error = f"{type(exc).__name__}: {exc}"
                     logger.error("baseline {}: {}", result.case.label, result.baseline_error)
                 else:

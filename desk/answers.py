@@ -126,7 +126,7 @@ async def _in_shopper_language(turn: Turn, esc: Escalation) -> str:
         return answer_text
     try:
         rewritten = (await turn.rewrite(answer_text, esc.language)).strip()
-    except Exception as exc:  # noqa: BLE001 - any model failure: relay the answer as written
+    except Exception as exc:  # any model failure: relay the answer as written
         logger.warning("Could not rewrite the answer to #{}: {}; relaying as written", esc.id, exc)
         return answer_text
     return rewritten or answer_text

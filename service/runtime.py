@@ -97,7 +97,7 @@ class BackgroundLoop:
         while True:
             try:
                 await self._startup()
-            except Exception as exc:  # noqa: BLE001 - the process's start-up boundary: log, retry
+            except Exception as exc:  # the process's start-up boundary: log, retry
                 logger.opt(exception=exc).error(
                     "Start-up failed ({}); retrying in {:.0f}s", exc, pause
                 )

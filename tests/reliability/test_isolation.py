@@ -48,7 +48,7 @@ def obeying_model(body: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("message", INJECTIONS)
 def test_injection_gets_no_owner_data(
     run, demo_shop, database_url, fake_llm, graph, message
-) -> None:  # noqa: ANN001
+) -> None:
     graph.reset()
     fake_llm.reset()
     fake_llm.responder = obeying_model

@@ -62,7 +62,7 @@ def report(name: str, plan: Plan, graph: FakeGraph, **extra: Any) -> dict[str, A
     return figures
 
 
-def test_kill_9_of_workers_loses_and_duplicates_nothing(fakes, db_url) -> None:  # noqa: ANN001
+def test_kill_9_of_workers_loses_and_duplicates_nothing(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
@@ -96,7 +96,7 @@ def report_quiet(plan: Plan, graph: FakeGraph) -> int:
     return sum(1 for _, mid, _ in plan.messages() if replies.get(mid.removeprefix("m_")))
 
 
-def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> None:  # noqa: ANN001
+def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
@@ -134,7 +134,7 @@ def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> N
     assert figures["lost"] == 0 and figures["duplicated"] == 0
 
 
-def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, db_url) -> None:  # noqa: ANN001
+def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
@@ -185,7 +185,7 @@ def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, d
     assert overlaps == []
 
 
-def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db_url) -> None:  # noqa: ANN001
+def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db_url) -> None:
     from testing.fakes.llm import delay, error, garbage, text
 
     graph, llm = fakes
@@ -226,7 +226,7 @@ def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db
     assert figures["lost"] == 0 and figures["duplicated"] == 0
 
 
-def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fakes, db_url) -> None:  # noqa: ANN001
+def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fakes, db_url) -> None:
     from testing.fakes.graph import graph_error
 
     graph, llm = fakes
@@ -251,7 +251,7 @@ def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fake
     assert dropped == 0  # permanent errors are not retried
 
 
-def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) -> None:  # noqa: ANN001
+def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) -> None:
     import warnings
 
     from database.embedded import start_embedded
