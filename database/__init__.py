@@ -7,12 +7,10 @@ re-exported here.
 from asyncpg.exceptions import InsufficientPrivilegeError, PostgresError
 
 from database.connection import (
-    apply_sql_file,
     close_database,
     connection,
     describe_url,
     init_database,
-    lock_schema,
     ping,
     state,
 )
@@ -23,6 +21,7 @@ from database.queries import (
     fetch_readonly,
     load_sql,
 )
+from database.schema import apply_sql_file, lock_schema
 
 __all__ = [
     "SQL_DIR",

@@ -6,7 +6,8 @@ from loguru import logger
 from tortoise.transactions import in_transaction
 
 from config import Settings
-from database.connection import init_database, libpq_url, lock_schema, state
+from database.connection import init_database, libpq_url, state
+from database.schema import lock_schema
 
 
 def demo_data_wanted(settings: Settings, embedded: bool) -> bool:

@@ -10,12 +10,12 @@ from loguru import logger
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.transactions import in_transaction
 
 from config import Settings, load_settings
 from database.embedded import start_embedded
-from database.locks import SCHEMA_LOCK_KEY
-from database.queries import SQL_DIR, load_sql
+from database.extensions import apply_optional_extensions
+from database.queries import load_sql
+from database.schema import apply_sql_file
 
 SQL = load_sql("database.sql")
 
@@ -108,23 +108,7 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
         logger.info("Analytics database: {}", describe_url(settings.ANALYTICS_DATABASE_URL))
     if apply_schema:
         await apply_sql_file("schema.sql")
-        from database.extensions import apply_optional_extensions
-
         await apply_optional_extensions()
-
-
-async def apply_sql_file(name: str) -> None:
-    """Apply one script from `sql/` in a transaction, serialised across processes."""
-    script = (SQL_DIR / name).read_text(encoding="utf-8")
-    async with in_transaction("default") as tx:
-        await lock_schema(tx)
-        await tx.execute_script(script)
-
-
-async def lock_schema(tx: BaseDBAsyncClient) -> None:
-    """Wait for the lock that serialises schema changes across processes; it is held until
-    the transaction `tx` ends."""
-    await tx.execute_query(SQL["advisory_xact_lock"], [SCHEMA_LOCK_KEY])
 
 
 async def close_database() -> None:
