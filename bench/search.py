@@ -23,6 +23,9 @@ synthetic editions), a vector per product (synthetic: its base product's real ve
 plus noise, so the graph is realistic without hours of embedding), the HNSW index built
 (timed), then search p50/p95 excluding the query embedding, for hybrid, vector only and
 full text; and the query embedding's own p50. Results go to bench/results/search-*.json.
+
+Over 300 lines on purpose: one benchmark per script, runnable alone, with its set-up,
+loads and report together.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ The load generator runs in spawned child processes (bench/loadgen.py), outside t
 GIL of the fakes. Everything is on loopback, bounded by counts and timeouts. The
 summary is printed and written to bench/results/webhook-<timestamp>.json, with the
 server's log next to it.
+
+Over 300 lines on purpose: one benchmark per script, runnable alone, with its set-up,
+loads and report together.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Deterministic demo data for Lotus Tea House, bulk-loaded with COPY: `python -m database.demo`."""
+"""Deterministic demo data for Lotus Tea House, bulk-loaded with COPY: `python -m database.demo`.
+
+Over 300 lines on purpose: the whole demo shop in one seeded stream — staff, customers,
+catalogue, 15 months of orders — and its loader.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Pydantic argument models of every tool: validation, and the JSON schemas the model sees."""
+"""Pydantic argument models of every tool: validation, and the JSON schemas the model sees.
+
+Over 300 lines on purpose: one model per tool, kept together so that their shared types
+(dates, text, money, limits) and error messages stay the same.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 Owners (staff) get the analytics tools and the shopper tools; shoppers get only
 the shopper tools. The role is checked again at execution, so a shopper's model
 asking for an owner tool gets a refusal and no query runs.
+
+Over 300 lines on purpose: it is the registry, one ToolSpec per tool with the description
+the model reads, next to the one place that executes them.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ over completed orders (status 1); dates are shop-local days in SHOP_TIMEZONE,
 ranges inclusive on both ends and turned into timestamptz bounds here; text
 filters are case-insensitive literal substring matches; lists take a `limit`
 (default 20, capped at 100) and report how many rows matched in all.
+
+Over 300 lines on purpose: the eight methods are one class, the contract the design names
+(`RAGShopAnalytics()`), each a validated call of one named query.
 """
 
 from __future__ import annotations
