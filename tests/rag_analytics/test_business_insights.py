@@ -1,10 +1,4 @@
-"""`get_business_insights`: the owner analytics contract of one tool.
-
-Pinned against a real PostgreSQL with hand-computed numbers: the datasets and their
-arithmetic are documented in tests/analytics_data.py. In comments, T is today in the shop's
-zone (Asia/Ho_Chi_Minh, UTC+7) and T-n is n days before it; O1..O11 are the main dataset's
-orders.
-"""
+"""`get_business_insights`: the owner analytics contract of one tool."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
 """What every analytics method keeps: arguments validated by name, limits capped with totals
-counting all, no value ever in the SQL text, plain JSON results, local dates across DST.
-
-Pinned against a real PostgreSQL with hand-computed numbers: the datasets and their
-arithmetic are documented in tests/analytics_data.py. In comments, T is today in the shop's
-zone (Asia/Ho_Chi_Minh, UTC+7) and T-n is n days before it; O1..O11 are the main dataset's
-orders.
-"""
+counting all, no value ever in the SQL text, plain JSON results, local dates across DST."""
 
 from __future__ import annotations
 
