@@ -1,8 +1,9 @@
 """The contract module: `ask_assistant(psid, text)` answers one incoming message.
 
-The same function serves the Messenger worker, `flask ask` and the tests. What happens to a
-message is decided in conversation/decide.py; the model's tool loop is assistant/loop.py;
-the reply type is assistant/reply.py.
+`flask ask` and the tests call it; the Messenger worker runs the same two steps itself
+(conversation.held_by_a_person first, so that its inbox records `held`, then
+conversation.answer). What happens to a message is decided in conversation/decide.py; the
+model's tool loop is assistant/loop.py; the reply type is assistant/reply.py.
 """
 
 from assistant.reply import AssistantReply
