@@ -800,6 +800,7 @@ class TestOfflineModel:
             shopper = psid()
             post(client, message(shopper, "can I pay half now and half later?"))
             assert has_texts(graph, shopper, 1)
+            settle(run, [shopper])  # the staff's notification goes after the shopper's reply
             [esc] = escalations_of(run, shopper)
             typed = unicodedata.normalize(form, f"#{esc['id']} nosave: {answer}")
             before = len(texts(graph, SUPPORT))
