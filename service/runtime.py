@@ -165,8 +165,8 @@ class Runtime(BackgroundLoop):
     def start(
         self, timeout: float = 120.0, *, keep_trying: bool = False, worker: bool | None = None
     ) -> None:
-        """Start the loop (see `BackgroundLoop.start`); `worker=False` leaves the job worker
-        out (a CLI command), `True` puts it in whatever RUN_WORKER says."""
+        """Start the loop (see `BackgroundLoop.start`); `worker` overrides RUN_WORKER from now
+        on (False: a CLI command, which must not take jobs)."""
         if worker is not None:
             self.serves_jobs = worker
         super().start(timeout, keep_trying=keep_trying)
