@@ -1,4 +1,4 @@
-"""One event's journey: inbox dedup → reply (assistant or canned) → outbox → Send API.
+"""One event's journey: inbox dedup → held? → conversation (or a canned reply) → outbox → Send API.
 
 Every step is idempotent, so a retried job (after a crash or an error) picks up
 where the last attempt stopped: a reply already recorded in the outbox is never
