@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +31,9 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
-ESCALATION_KINDS = ("question", "support")
+# What a shopper's question to the staff is: a fact only the shop knows, or a problem.
+EscalationKind = Literal["question", "support"]
+ESCALATION_KINDS: tuple[str, ...] = get_args(EscalationKind)
 
 
 def parse_routes(value: str) -> dict[str, tuple[str, ...]]:
@@ -145,6 +147,9 @@ class Settings(BaseSettings):
 
     # Service
     PORT: int = Field(default=5000, ge=1, le=65535)
+    # gunicorn (gunicorn.conf.py): worker processes, and threads per worker
+    WEB_CONCURRENCY: int = Field(default=1, ge=1)
+    WEB_THREADS: int = Field(default=8, ge=1)
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = False
     ADMIN_TOKEN: str | None = None

@@ -1,4 +1,5 @@
-"""The assistant: prompts, memory, the LLM client and the built-in offline model."""
+"""The assistant: the tool loop, the reply type, prompts, the LLM client and the built-in
+offline model."""
 
 import os
 

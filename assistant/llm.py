@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -98,14 +99,27 @@ def router_for(settings: Settings) -> Router:
     return _router(RouterConfig.of(settings))
 
 
+def shop_context(settings: Settings, today: date) -> dict[str, str]:
+    """What a model is told besides the messages: the shop's name and today's date in shop
+    time. Sent as LiteLLM's `metadata`, which the offline model reads and LiteLLM never sends
+    to a hosted provider (the system prompt tells those)."""
+    return {"shop_name": settings.SHOP_NAME, "shop_today": today.isoformat()}
+
+
 async def complete(
-    settings: Settings, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    settings: Settings,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    context: dict[str, str] | None = None,
 ) -> Any:
-    """One chat completion through the router (tools offered when given)."""
+    """One chat completion through the router (tools offered when given; `context` from
+    `shop_context`)."""
     kwargs: dict[str, Any] = {"model": PRIMARY, "messages": messages}
     if tools:
         kwargs["tools"] = tools
         kwargs["tool_choice"] = "auto"
+    if context:
+        kwargs["metadata"] = dict(context)
     return await router_for(settings).acompletion(**kwargs)
 
 

@@ -19,6 +19,9 @@ database never loses any index.
 --keep keeps both databases and prints how to reuse them: a database named with
 --database (on the default server) or given with --database-url that already has
 the requested number of orders is not reloaded, so reruns take a minute or two.
+
+Over 300 lines on purpose: one benchmark per script, runnable alone, with its set-up,
+loads and report together.
 """
 
 from __future__ import annotations
@@ -52,13 +55,13 @@ from bench.metrics import (
     print_metrics,
 )
 from config import Settings
+from core.periods import local_today, period_range
 from database import close_database, connection, fetch_readonly, init_database
 from database.connection import describe_url, libpq_url
 from database.demo import SHOP_TABLES, apply_schema, has_shop_data, load_demo_data
 from database.extensions import apply_optional_extensions
 from database.queries import parse_named_queries
-from tests.support.databases import server_url, with_database
-from tools.periods import local_today, period_range
+from testing.databases import server_url, with_database
 from tools.rag_analytics import (
     NEEDS_RESTOCK,
     RAGShopAnalytics,
@@ -482,7 +485,7 @@ async def measure(
                 result.timing = await time_calls(
                     call, args.repeat, budget_s=args.budget, min_samples=5
                 )
-            except Exception as exc:  # noqa: BLE001 - record it and go on with the others
+            except Exception as exc:  # record it and go on with the others
                 result.error = f"{type(exc).__name__}: {exc}"
                 logger.error("{} {}: {}", result.case.method, result.case.label, result.error)
             else:
@@ -505,7 +508,7 @@ async def measure(
                         budget_s=args.baseline_budget,
                         min_samples=2,
                     )
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     result.baseline_error = f"{type(exc).__name__}: {exc}"
                     logger.error("baseline {}: {}", result.case.label, result.baseline_error)
                 else:

@@ -96,7 +96,7 @@ async def measure_metrics(
             case.timing = await time_calls(call, repeat, budget_s=budget, min_samples=5)
             plain = functools.partial(tables.query_metrics, **case.kwargs)
             case.baseline = await time_calls(plain, 3, budget_s=baseline_budget, min_samples=2)
-        except Exception as exc:  # noqa: BLE001 - record it and go on with the others
+        except Exception as exc:
             case.error = f"{type(exc).__name__}: {exc}"
             logger.error("query_metrics {}: {}", case.label, case.error)
             continue

@@ -23,6 +23,9 @@ synthetic editions), a vector per product (synthetic: its base product's real ve
 plus noise, so the graph is realistic without hours of embedding), the HNSW index built
 (timed), then search p50/p95 excluding the query embedding, for hybrid, vector only and
 full text; and the query embedding's own p50. Results go to bench/results/search-*.json.
+
+Over 300 lines on purpose: one benchmark per script, runnable alone, with its set-up,
+loads and report together.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from database.connection import libpq_url
 from database.demo import load_demo_data
 from search import embedder
 from search.index import prepare_search, refresh
-from tests.support.databases import fresh_database
+from testing.databases import fresh_database
 from tools.catalog import ShopCatalog
 
 QUERIES = PROJECT_ROOT / "bench" / "search_queries.json"
@@ -116,8 +119,8 @@ async def vector_only(
 
 async def keyword_only(catalog: ShopCatalog, query: str, max_price: Any) -> list[str]:
     """The shopper tool's full-text half alone (same filters), top 5."""
+    from core.text import fold
     from search.words import analyse
-    from tools.text import fold
 
     rows = await catalog._by_words(
         analyse(query), fold(query.strip()), [None, None, max_price], True

@@ -25,19 +25,18 @@ The load generator runs in spawned child processes (bench/loadgen.py), outside t
 GIL of the fakes. Everything is on loopback, bounded by counts and timeouts. The
 summary is printed and written to bench/results/webhook-<timestamp>.json, with the
 server's log next to it.
+
+Over 300 lines on purpose: one benchmark per script, runnable alone, with its set-up,
+loads and report together.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -56,11 +55,11 @@ from bench.loadgen import LoadResult, Request, ping, run_load
 from config import PROJECT_ROOT, Settings
 from database.connection import libpq_url
 from messenger.signature import SIGNATURE_HEADER, sign
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import FakeLLM, Step, delay, text
-from tests.support.databases import fresh_database
+from testing.databases import fresh_database
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import FakeLLM, Step, delay, text
+from testing.servers import HOST, Gunicorn, StartError, http_status, wait_until
 
-HOST = "127.0.0.1"
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 APP_SECRET = "bench-app-secret"
 PAGE_ID = "1122334455667788"
@@ -186,42 +185,9 @@ def load_summary(result: LoadResult) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def http_get(port: int, path: str, timeout: float = 5.0) -> int:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
 def http_send(port: int, req: Request, timeout: float = 10.0) -> int:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        headers = {"Content-Type": "application/json", **dict(req.headers)}
-        conn.request(req.method, req.path, body=req.body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(step)
-    return check()
+    headers = {"Content-Type": "application/json", **dict(req.headers)}
+    return http_status(port, req.method, req.path, req.body, headers, timeout)
 
 
 # ----------------------------------------------------------------------------- server
@@ -250,10 +216,6 @@ def server_env(
     return env
 
 
-class StartError(RuntimeError):
-    """gunicorn did not come up (a worker failed to boot, or it was too slow)."""
-
-
 @dataclass(frozen=True)
 class Server:
     """A running gunicorn: its port, master pid (= process group) and start-up time."""
@@ -273,77 +235,22 @@ def gunicorn(
     threads: int = 1,
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Serve `main:app` with gunicorn until the block ends, then stop it."""
-    port = free_port()
-    command = [
-        str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"),
-        "-w",
-        str(workers),
-        "-b",
-        f"{HOST}:{port}",
-        *(["--threads", str(threads)] if threads > 1 else []),
-        "main:app",
-    ]
-    log = log_path.open("wb")
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=server_env(database_url, graph, llm, extra_env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        ready = wait_ready(process, port, database_url, workers, timeout=180)
-        yield Server(port, process.pid, ready - started)
-    finally:
-        stop_process(process)
-        log.close()
-
-
-def wait_ready(
-    process: subprocess.Popen[bytes], port: int, database_url: str, workers: int, timeout: float
-) -> float:
-    """Wait for GET /healthz 200 and every worker's job worker registered."""
-    end = time.monotonic() + timeout
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise StartError(f"gunicorn exited with {process.returncode} before it was ready")
-        try:
-            return http_get(port, "/healthz", timeout=3) == 200
-        except OSError:
-            return False
-
-    if not wait_until(healthy, end - time.monotonic(), step=0.25):
-        raise StartError("gunicorn did not answer GET /healthz 200 in time")
+    """Serve `main:app` with gunicorn until the block ends, then stop it: ready once GET
+    /healthz answers 200 and every worker's job worker is registered."""
+    env = server_env(database_url, graph, llm, extra_env)
+    server = Gunicorn(env, workers, threads if threads > 1 else None, log=log_path, inherit=False)
 
     def workers_up() -> bool:
-        if process.poll() is not None:
-            raise StartError(f"gunicorn exited with {process.returncode} while starting")
         with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
             row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
         return bool(row and row[0] >= workers)
 
-    if not wait_until(workers_up, max(1.0, end - time.monotonic()), step=0.25):
-        raise StartError(f"fewer than {workers} job workers registered in time")
-    return time.monotonic()
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM gunicorn (graceful), then SIGKILL its process group if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            pass
+    started = time.monotonic()
     try:
-        os.killpg(process.pid, signal.SIGKILL)  # the group we created; stray workers too
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait(timeout=10)
+        server.start(timeout=180, ready=workers_up)
+        yield Server(server.port, server.pid, time.monotonic() - started)
+    finally:
+        server.stop(timeout=40)
 
 
 # ----------------------------------------------------------------------------- CPU
@@ -591,7 +498,7 @@ def phase_throughput(
     after_post = b.ledger.sent_events(PHASE_LOAD)
     drained, drain_s = b.ledger.wait_drained(PHASE_LOAD, requests, timeout=drain_timeout)
     drain_cpu = b.cpu.since(before)
-    wait_until(lambda: len(replies(b.graph, PHASE_LOAD)) >= requests, 5)
+    wait_until(lambda: len(replies(b.graph, PHASE_LOAD)) >= requests, 5, step=0.05)
     times = [c["time"] for c in replies(b.graph, PHASE_LOAD)] or [webhook.finished_at]
     span = max(times) - webhook.started_at
     return {

@@ -6,7 +6,8 @@ from loguru import logger
 from tortoise.transactions import in_transaction
 
 from config import Settings
-from database.connection import SCHEMA_LOCK_KEY, init_database, libpq_url, state
+from database.connection import init_database, libpq_url, state
+from database.schema import lock_schema
 
 
 def demo_data_wanted(settings: Settings, embedded: bool) -> bool:
@@ -29,7 +30,7 @@ async def prepare_database(settings: Settings) -> None:
     # schema's lock is taken (not a lock of its own), so another worker's schema apply
     # waits for the load instead of deadlocking with its COPY on the same tables.
     async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
+        await lock_schema(tx)
         if await has_shop_data(dsn):
             return
         logger.info("Empty database: loading the demo shop")

@@ -10,14 +10,14 @@ from loguru import logger
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.transactions import in_transaction
 
-from config import PROJECT_ROOT, Settings, load_settings
+from config import Settings, load_settings
 from database.embedded import start_embedded
+from database.extensions import apply_optional_extensions
+from database.queries import load_sql
+from database.schema import apply_sql_file
 
-SQL_DIR = PROJECT_ROOT / "sql"
-# Serialises schema application across processes starting at once.
-SCHEMA_LOCK_KEY = 7_215_530_001
+SQL = load_sql("database.sql")
 
 
 @dataclass
@@ -108,20 +108,10 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
         logger.info("Analytics database: {}", describe_url(settings.ANALYTICS_DATABASE_URL))
     if apply_schema:
         await apply_sql_file("schema.sql")
-        from database.extensions import apply_optional_extensions
-
         await apply_optional_extensions()
         from database.rollups import ensure_zone
 
         await ensure_zone(settings.SHOP_TIMEZONE)
-
-
-async def apply_sql_file(name: str) -> None:
-    """Apply one script from `sql/` in a transaction, serialised across processes."""
-    script = (SQL_DIR / name).read_text(encoding="utf-8")
-    async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
-        await tx.execute_script(script)
 
 
 async def close_database() -> None:
@@ -131,6 +121,11 @@ async def close_database() -> None:
         return
     await Tortoise.close_connections()
     _state = None
+
+
+async def ping() -> None:
+    """The cheapest query: raises when the database does not answer."""
+    await connection().execute_query(SQL["ping"])
 
 
 def connection(name: str = "default") -> BaseDBAsyncClient:

@@ -1,4 +1,8 @@
-"""Deterministic demo data for Lotus Tea House, bulk-loaded with COPY: `python -m database.demo`."""
+"""Deterministic demo data for Lotus Tea House, bulk-loaded with COPY: `python -m database.demo`.
+
+Over 300 lines on purpose: the whole demo shop in one seeded stream — staff, customers,
+catalogue, 15 months of orders — and its loader.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,14 @@ import asyncpg
 from asyncpg.pgproto.pgproto import UUID as PgUUID  # a uuid.UUID that asyncpg encodes fastest
 from loguru import logger
 
-from config import PROJECT_ROOT, load_settings
+from config import load_settings
+from database.locks import DEMO_LOAD_LOCK_KEY, SCHEMA_LOCK_KEY
+from database.queries import SQL_DIR, load_sql
 
 Row = tuple[Any, ...]
 CATALOG_PATH = Path(__file__).with_name("demo_catalog.json")
-SCHEMA_PATH = PROJECT_ROOT / "sql" / "schema.sql"
-SCHEMA_LOCK_KEY = 7_215_530_001  # the key database.connection takes to apply the schema
-LOAD_LOCK_KEY = 7_215_530_003  # not bootstrap's 7_215_530_002: its caller may hold that one
+SCHEMA_PATH = SQL_DIR / "schema.sql"
+OWN_SQL = load_sql("database.sql")
 DAYS = 456  # about 15 months of trading, today included
 CHUNK_ORDERS = 25_000
 TRUSTED_LOAD_ORDERS = 100_000  # from this size, skip foreign-key triggers when allowed
@@ -195,7 +200,7 @@ async def apply_schema(dsn: str) -> None:
     conn = await asyncpg.connect(_dsn(dsn))
     try:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK_KEY)
+            await conn.execute(OWN_SQL["advisory_xact_lock"], SCHEMA_LOCK_KEY)
             await conn.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
     finally:
         await conn.close()
@@ -450,7 +455,7 @@ async def load_demo_data(
         if orders >= TRUSTED_LOAD_ORDERS:
             await _skip_fk_checks(conn)
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOAD_LOCK_KEY)
+            await conn.execute(OWN_SQL["advisory_xact_lock"], DEMO_LOAD_LOCK_KEY)
             if await _has_rows(conn):
                 if not replace:
                     raise ValueError("the database already has shop data (use replace=True)")

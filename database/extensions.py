@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from asyncpg.exceptions import InsufficientPrivilegeError
 from loguru import logger
+from tortoise import connections
 from tortoise.exceptions import OperationalError
 
-from database.connection import apply_sql_file, connection
+from database.queries import load_sql
+from database.schema import apply_sql_file
+
+SQL = load_sql("database.sql")
 
 # extension name -> the script under sql/ that creates it and the indexes using it
 OPTIONAL_EXTENSIONS: dict[str, str] = {"pg_trgm": "extensions/trgm.sql"}
@@ -27,8 +31,8 @@ def _denied(exc: BaseException) -> bool:
 
 async def available_extensions(names: list[str]) -> set[str]:
     """Which of `names` the server can create (listed in pg_available_extensions)."""
-    rows = await connection().execute_query_dict(
-        "SELECT name FROM pg_available_extensions WHERE name = ANY ($1::text[])", [names]
+    rows = await connections.get("default").execute_query_dict(
+        SQL["available_extensions"], [names]
     )
     return {str(row["name"]) for row in rows}
 

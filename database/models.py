@@ -1,39 +1,10 @@
-"""Tortoise models for the tables the application itself writes."""
+"""Tortoise models: the audit of assistant turns (other tables are read and written with the
+named queries of sql/)."""
 
 from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
-
-
-class Session(Model):
-    """One conversation: its messages in `message["messages"]`."""
-
-    id = fields.UUIDField(primary_key=True)
-    message: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        table = "session"
-
-
-class UsersSession(Model):
-    """Links a sender (PSID) to a session for one shop-local day."""
-
-    id = fields.UUIDField(primary_key=True)
-    customer_id = fields.TextField()
-    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
-        "shop.Session", related_name="owners", source_field="session_id"
-    )
-    highlights: list | None = fields.JSONField(null=True)  # type: ignore[assignment]
-    status = fields.IntField(default=1)
-    session_date = fields.DateField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        table = "users_sessions"
 
 
 class LLMTurn(Model):

@@ -84,14 +84,11 @@ async def fetch_readonly(
     names = ["statement_timeout", "plan_cache_mode", "jit", *(local_settings or {})]
     # JIT compilation once added ~300 ms to a 130 ms analytics query.
     values = [str(int(timeout_ms)), "force_custom_plan", "off", *(local_settings or {}).values()]
+    own = load_sql("database.sql")
     try:
         async with in_transaction(connection_name) as tx:
-            await tx.execute_query("SET TRANSACTION READ ONLY")
-            await tx.execute_query(
-                "SELECT set_config(name, value, true)"
-                " FROM unnest($1::text[], $2::text[]) AS s(name, value)",
-                [names, values],
-            )
+            await tx.execute_query(own["read_only"])
+            await tx.execute_query(own["local_settings"], [names, values])
             return await tx.execute_query_dict(sql, list(params))
     except QueryCanceledError as exc:
         raise QueryTimeout(f"query took longer than {timeout_ms} ms") from exc

@@ -17,11 +17,10 @@ from loguru import logger
 from tortoise.transactions import in_transaction
 
 from database.connection import connection
+from database.locks import ROLLUP_BUILD_LOCK_KEY
 from database.queries import load_sql
 
 SQL = load_sql("rollups.sql")
-# Serialises builds of one database across processes starting at once.
-BUILD_LOCK_KEY = 7_215_530_016
 
 
 def _sums(rows: list[dict[str, Any]]) -> dict[Any, tuple[int, Decimal]]:
@@ -55,7 +54,7 @@ async def ensure_zone(zone: str) -> None:
     if reason is None:
         return
     async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [BUILD_LOCK_KEY])
+        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [ROLLUP_BUILD_LOCK_KEY])
         reason = await stale(zone)  # another process may have built it meanwhile
         if reason is None:
             return

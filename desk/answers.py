@@ -6,14 +6,14 @@ from dataclasses import dataclass, replace
 
 from loguru import logger
 
-from assistant.commands import detect_language
+from core.language import detect_language
+from core.text import fold
 from desk import escalations, knowledge
 from desk.escalations import Escalation
 from desk.staff import StaffMember
 from desk.texts import say
 from desk.turn import Outgoing, Turn, last_message_at
 from desk.windows import Delivery, relay_window
-from tools.text import fold
 
 QUEUED, TAGGED, WAITING = "queued", "tagged", "waiting"
 
@@ -126,7 +126,7 @@ async def _in_shopper_language(turn: Turn, esc: Escalation) -> str:
         return answer_text
     try:
         rewritten = (await turn.rewrite(answer_text, esc.language)).strip()
-    except Exception as exc:  # noqa: BLE001 - any model failure: relay the answer as written
+    except Exception as exc:  # any model failure: relay the answer as written
         logger.warning("Could not rewrite the answer to #{}: {}; relaying as written", esc.id, exc)
         return answer_text
     return rewritten or answer_text

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.text import fold
+from core.text import fold
 
 _REF = r"#\s*(?P<ref>\d{1,9})"
 _ANSWER = re.compile(rf"^\s*{_REF}\s*[:,.\-–—]?\s*(?P<rest>.*)$", re.DOTALL)

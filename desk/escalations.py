@@ -11,7 +11,6 @@ from database import connection, load_sql
 from desk.staff import StaffMember
 
 SQL = load_sql("desk.sql")
-KINDS = ("question", "support")
 OPEN = ("requested", "expired")
 
 

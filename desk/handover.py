@@ -7,16 +7,15 @@ or HANDOVER_TIMEOUT_HOURS later), the assistant resumes and remembers what was s
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from loguru import logger
 
-from assistant import memory
+from core import memory
+from core.periods import local_today
 from database import connection, load_sql
-from desk.turn import Outgoing
-from tools.periods import local_today
+from desk.turn import Outgoing, Transcript, nothing_said
 
 SQL = load_sql("desk.sql")
 NOTE_CHARS = 160
@@ -107,32 +106,24 @@ def take_action(psid: str, escalation_id: int | None) -> Outgoing:
     )
 
 
-async def release(psid: str, settings: Any, now: datetime) -> str | None:
-    """End the hold on `psid`'s thread; remember what was said meanwhile. The note, if any."""
+async def release(
+    psid: str, settings: Any, now: datetime, transcript: Transcript = nothing_said
+) -> str | None:
+    """End the hold on `psid`'s thread; remember what was said meanwhile (read by
+    `transcript`). The note, if any."""
     rows = await connection().execute_query_dict(SQL["thread_release"], [psid])
     if not rows:
         return None
-    since = rows[0]["since"]
-    events = await connection().execute_query_dict(SQL["events_during_hold"], [psid, since])
-    note = hold_note(events, rows[0]["escalation_id"])
+    said = await transcript(psid, rows[0]["since"])
+    note = hold_note(said, rows[0]["escalation_id"])
     await memory.add_highlight(psid, local_today(settings.tz, now), note)
     logger.info("The assistant resumes the chat with {}", psid)
     return note
 
 
-def hold_note(events: list[dict[str, Any]], escalation_id: int | None) -> str:
+def hold_note(transcript: list[tuple[str, str]], escalation_id: int | None) -> str:
     """One line for the assistant's memory: what the shopper and the person said."""
-    said: list[str] = []
-    for event in events:
-        payload = event["payload"]
-        if isinstance(payload, str):
-            payload = json.loads(payload)
-        message = payload.get("message") if isinstance(payload, dict) else None
-        text = message.get("text") if isinstance(message, dict) else None
-        if not text:
-            continue
-        who = "team" if event["kind"] == "echo" else "shopper"
-        said.append(f'{who}: "{str(text)[:NOTE_CHARS]}"')
+    said = [f'{who}: "{text[:NOTE_CHARS]}"' for who, text in transcript]
     ref = f" (#{escalation_id})" if escalation_id else ""
     if not said:
         return f"a team member handled this chat in the Page Inbox{ref}"

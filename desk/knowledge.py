@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
-from asyncpg.exceptions import PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 
-from database import connection, load_sql, state
+from database import PostgresError, connection, load_sql, state
 from desk.matching import coverage_of, search_words, squash
 from desk.redact import PLACEHOLDER, mentions, personal_details, redact_personal
 from search.hybrid import fuse, query_vector

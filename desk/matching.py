@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import re
 
+from core import data
+from core.text import STOP_WORDS, fold
 from desk.redact import PLACEHOLDER
-from tools.text import STOP_WORDS, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PHRASES = re.compile(r"[?!.;:,\n]+")
 # Extra words that say nothing about *which* fact is asked for.
-QUESTION_WORDS = frozenset(
-    """when where who whom whose why will shall should may might must am be been being was were
-    at as by from into about
-    did doing done there their they them then than also just about tell know let us your
-    ve khi dau nao sao the thi lam gi vay khong nhi a ah oi""".split()
-)
+QUESTION_WORDS: frozenset[str] = frozenset(data.load("words.yaml")["question_words"])
 
 
 def search_words(query: str) -> list[str]:

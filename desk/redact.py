@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tools.text import fold
+from core import data
+from core.text import fold
 
 PHONE, EMAIL, ADDRESS, NAME, NUMBER = "[phone]", "[email]", "[address]", "[name]", "[number]"
 PLACEHOLDER = re.compile(r"\[(?:phone|email|address|name|number)\]")
@@ -37,23 +38,16 @@ _HOUSE = re.compile(
     r"(?P<rest>(?:[ \t]+[^\W\d_][\w'’]*\.?){1,6})"
 )
 _WORD = re.compile(r"[^\W\d_][\w'’]*\.?")
-_STREET_BEFORE = frozenset({"duong", "pho", "hem", "ngo", "ngach", "kiet"})
-_STREET_AFTER = frozenset(
-    {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "boulevard", "blvd", "alley"}
-)
+_ADDRESS_WORDS = data.load("addresses.yaml")
+_STREET_BEFORE = frozenset(_ADDRESS_WORDS["street_before"])
+_STREET_AFTER = frozenset(_ADDRESS_WORDS["street_after"])
 # Words before a number that make it a place: "at 12 …", "ở 45 …", "giao tới 123 …".
-_CUES = frozenset(
-    fold(word) for word in "at to ở tại đến tới về address chỉ nhà hẻm ngõ kiệt".split()
-)
+_CUES = frozenset(fold(word) for word in _ADDRESS_WORDS["place_cues"])
 # A number right after these is a district, ward or floor, not a house.
-_AREA = frozenset(fold(word) for word in "district quận q ward phường p floor tầng lầu".split())
+_AREA = frozenset(fold(word) for word in _ADDRESS_WORDS["areas"])
 _AREA_AFTER = re.compile(r"^\s*,?\s*(?i:district|dist\.|quận|quan|q\.?\s*\d|ward|phường|p\.)")
 # Words of what the shop sells or counts: "2 Trà Sữa", "10 Sinh Tố Bơ" are orders.
-_MENU = frozenset(
-    """tea teas milk coffee coffees latte matcha smoothie smoothies cake cakes cookie cookies
-    bread croissant juice cup cups box boxes bag bags bottle bottles tra sua phe banh sinh
-    ly coc hop chai phan am pm h km kg g ml vnd usd people persons nguoi""".split()
-)
+_MENU = frozenset(_ADDRESS_WORDS["menu_words"])
 _NAME_CUE_EXPLICIT = re.compile(
     r"(?i:\b(?:my name is|my name's|tên (?:tôi|em|mình|anh|chị|tui|con|cháu) là"
     r"|ten (?:toi|em|minh|anh|chi|tui|con|chau) la|(?:tôi|em|mình|anh|chị|tui|con|cháu) tên(?: là)?"

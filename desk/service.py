@@ -89,12 +89,6 @@ async def request_human(turn: Turn) -> DeskReply:
     return DeskReply(say(turn.language, key, ref=esc.id))
 
 
-async def thread_held(turn: Turn) -> bool:
-    """Whether a person holds this shopper's thread (the assistant then stays silent)."""
-    hours = turn.settings.HANDOVER_TIMEOUT_HOURS
-    return await handover.holder(turn.psid, turn.now, hours, turn.event_key) is not None
-
-
 async def late_relays(turn: Turn) -> list[str]:
     """Answers that waited for this shopper to write again (claimed by this message, once)."""
     texts = []
@@ -203,7 +197,7 @@ async def _release(turn: Turn, ref: int) -> DeskReply:
     if esc is None:
         return DeskReply(say("en", "unknown_ref", ref=ref))
     # Not held (any more) is fine: a retried "release" gives the same answer and action.
-    await handover.release(esc.shopper_psid, turn.settings, turn.now)
+    await handover.release(esc.shopper_psid, turn.settings, turn.now, turn.transcript)
     who = esc.shopper_name or say("en", "anonymous")
     return DeskReply(
         say("en", "released", who=who, ref=ref),
@@ -220,7 +214,7 @@ async def _release_latest(turn: Turn) -> DeskReply:
     if hold.get("escalation_id"):
         return await _release(turn, int(hold["escalation_id"]))
     psid = str(hold["psid"])
-    await handover.release(psid, turn.settings, turn.now)
+    await handover.release(psid, turn.settings, turn.now, turn.transcript)
     who = await shopper_name(psid) or say("en", "anonymous")
     # A pause after a person's reply never passed the thread: there is nothing to take back.
     action = [] if hold.get("until") is not None else [handover.take_action(psid, None)]

@@ -12,10 +12,18 @@ from database import connection, load_sql
 
 SQL = load_sql("desk.sql")
 Rewrite = Callable[[str, str], Awaitable[str]]
+# What was said in a chat since an instant, as (who, text): "shopper" or "team". The channel
+# reads it from its own records; the desk only formats it.
+Transcript = Callable[[str, datetime], Awaitable[list[tuple[str, str]]]]
 
 
 async def _as_written(text: str, language: str) -> str:
     return text
+
+
+async def nothing_said(psid: str, since: datetime) -> list[tuple[str, str]]:
+    """No transcript: a caller without the channel's records (a test, a script)."""
+    return []
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Turn:
     reply_to_mid: str | None = None
     # Rewrites a staff answer into the shopper's language (the LLM; as written offline).
     rewrite: Rewrite = field(default=_as_written)
+    # Reads what a shopper and a person said while the person held the chat.
+    transcript: Transcript = field(default=nothing_said)
 
 
 @dataclass(frozen=True)

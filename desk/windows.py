@@ -33,11 +33,6 @@ class Window:
     delivery: Delivery
     tag: str | None = None
 
-    @property
-    def can_send(self) -> bool:
-        """Whether the message may go now."""
-        return self.delivery is not Delivery.WAIT
-
 
 def relay_window(last_message_at: datetime | None, now: datetime, human_agent_tag: bool) -> Window:
     """How a staff answer reaches a shopper who last wrote at `last_message_at`.

@@ -1,4 +1,8 @@
-"""Parse Messenger webhook bodies into typed, tolerant `Event` objects."""
+"""Parse Messenger webhook bodies into typed, tolerant `Event` objects.
+
+Over 300 lines on purpose: every event shape Meta sends is read here, so parsing has one
+home (small named predicates, one table of non-message bodies).
+"""
 
 from __future__ import annotations
 
@@ -63,7 +67,8 @@ ANSWERABLE_KINDS = frozenset(
         EventKind.LIKE,
     }
 )
-_READABLE_KINDS = ANSWERABLE_KINDS | {EventKind.EDIT}
+# Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
+HANDOVER_KINDS = frozenset({EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE})
 
 
 class Attachment(BaseModel):
@@ -118,17 +123,6 @@ class Event(BaseModel):
         """The person the event is about: the sender, or for an echo (the page's own
         message) its recipient."""
         return self.recipient_id if self.is_echo else self.sender_id
-
-    @property
-    def input_text(self) -> str | None:
-        """The text the assistant should read (quick-reply/postback payloads are passed as-is)."""
-        if self.kind not in _READABLE_KINDS:
-            return None
-        if self.kind is EventKind.QUICK_REPLY:
-            return self.text or self.payload
-        if self.kind is EventKind.POSTBACK:
-            return self.payload or self.text
-        return self.text or None
 
     @property
     def dedup_key(self) -> str:

@@ -69,6 +69,22 @@ async def claim(
     return rows[0]["prior_state"], int(rows[0]["attempts"])
 
 
+async def transcript(psid: str, since: datetime) -> list[tuple[str, str]]:
+    """What the shopper and a person wrote in `psid`'s chat since `since`, from the inbox:
+    ("shopper" or "team", text) for each message with text (standby messages, echoes)."""
+    rows = await connection().execute_query_dict(SQL["events_during_hold"], [psid, since])
+    said: list[tuple[str, str]] = []
+    for row in rows:
+        payload = row["payload"]
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        message = payload.get("message") if isinstance(payload, dict) else None
+        text = message.get("text") if isinstance(message, dict) else None
+        if text:
+            said.append(("team" if row["kind"] == "echo" else "shopper", str(text)))
+    return said
+
+
 async def finish(event_key: str, state: str, error: str | None = None) -> None:
     """Set the event's state (done, ignored, recorded, held, failed, retrying) and error."""
     await connection().execute_query(SQL["inbox_finish"], [event_key, state, error])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.text import clean_text
+from core.text import clean_text
 
 # Meta's deepest bodies (a template echo inside an entry) nest about a dozen levels.
 MAX_DEPTH = 64

@@ -1,4 +1,4 @@
-"""One event's journey: inbox dedup → reply (assistant or canned) → outbox → Send API.
+"""One event's journey: inbox dedup → held? → conversation (or a canned reply) → outbox → Send API.
 
 Every step is idempotent, so a retried job (after a crash or an error) picks up
 where the last attempt stopped: a reply already recorded in the outbox is never
@@ -16,16 +16,24 @@ from typing import Any
 
 from loguru import logger
 
-from assistant import memory
 from config import Settings
+from conversation.decide import answer, held_by_a_person
+from core import memory
+from core.periods import local_today
 from database import connection, load_sql
 from desk import handover
 from desk import service as desk
-from llm_api import ask_assistant
 from messenger import outbox
 from messenger.delivery import SendState, confirm_echo
 from messenger.delivery import deliver as send_parts
-from messenger.events import Event, EventKind, is_person_echo, parse_event, part_of_mark
+from messenger.events import (
+    HANDOVER_KINDS,
+    Event,
+    EventKind,
+    is_person_echo,
+    parse_event,
+    part_of_mark,
+)
 from messenger.graph_api import GraphClient
 from messenger.replies import (
     canned_reply,
@@ -37,14 +45,12 @@ from messenger.replies import (
     text_for_assistant,
 )
 from tools.llm_tools import SHOPPER
-from tools.periods import local_today
 from tools.roles import resolve_caller
 
 SQL = load_sql("pipeline.sql")
 DONE_STATES = {"done", "ignored", "recorded", "held", "superseded"}
 # Kept for later (what a person and the shopper said while a human held the thread).
 RECORD_ONLY = {EventKind.TEXT, EventKind.ATTACHMENT, EventKind.QUICK_REPLY, EventKind.ECHO}
-HANDOVER_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
 # Another app's button is answered with one polite line a day per person, never escalated.
 FOREIGN_POSTBACK_EVERY = timedelta(days=1)
 # "Slow down" goes at most once a minute to a sender over MESSAGES_PER_MINUTE_LIMIT.
@@ -104,8 +110,7 @@ async def process_event(
         parts = await outbox.parts(event_key)
         if not parts:
             now = ctx.clock()
-            hours = ctx.settings.HANDOVER_TIMEOUT_HOURS
-            if await handover.holder(psid, now, hours, event_key):
+            if await held_by_a_person(psid, ctx.settings, now, event_key):
                 logger.info("A person holds the chat with {}: not answered", psid)
                 await outbox.finish(event_key, "held")
                 return "held"
@@ -216,7 +221,7 @@ async def _thread_control(ctx: PipelineContext, event_key: str, event: Event, ps
         else event.app_id not in (None, settings.HANDOVER_TARGET_APP_ID)
     )
     if event.kind is EventKind.HANDOVER_PASS and to_us:
-        await handover.release(psid, settings, now)
+        await handover.release(psid, settings, now, outbox.transcript)
     elif not to_us:
         await handover.hold(psid, None, "page inbox", now)
         logger.info("Thread of {} passed to app {}: the assistant stays silent", psid, event.app_id)
@@ -235,7 +240,7 @@ async def _reply_parts(
     # The indicators go out while the assistant thinks, not before it starts.
     indicators = asyncio.create_task(_typing(ctx, psid))
     try:
-        reply = await ask_assistant(
+        reply = await answer(
             psid,
             text,
             settings=ctx.settings,
@@ -243,6 +248,7 @@ async def _reply_parts(
             event_key=event_key,
             mid=event.mid,
             reply_to_mid=event.reply_to_mid,
+            transcript=outbox.transcript,
         )
     finally:
         await indicators

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.commands import detect_language
+from assistant.reply import AssistantReply
+from core.language import detect_language
 from desk.turn import Outgoing
-from llm_api import AssistantReply
 from messenger.events import Event, EventKind
 from messenger.outbox import NewPart
 from messenger.split import split_message

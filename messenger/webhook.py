@@ -3,6 +3,8 @@ stores and hands off — one durable job per event before the 200, nothing else.
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -11,7 +13,9 @@ from procrastinate.exceptions import ConnectorException
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from config import Settings
+from jobs.deferrer import Deferrer
 from messenger.events import (
+    HANDOVER_KINDS,
     Event,
     EventKind,
     InvalidPayload,
@@ -23,14 +27,28 @@ from messenger.payload import UnreadableBody, count_events, decode_body
 from messenger.signature import SIGNATURE_HEADER, verify_signature
 
 bp = Blueprint("messenger", __name__)
-# Thread-control changes: who (a person in the Page Inbox, or the assistant) has the chat.
-HANDOVER_KINDS = {EventKind.HANDOVER_PASS, EventKind.HANDOVER_TAKE}
+HANDLE_EVENT = "handle_event"  # the job of one event (messenger/tasks.py runs it)
+# (event key, sender PSID, the raw event, channel, page id): what one job carries.
+EventJob = tuple[str, str | None, dict[str, Any], str, str | None]
 # Messages kept (not answered) so the assistant knows what was said while a person chatted.
 STANDBY_KINDS = {EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.ATTACHMENT}
 
 
 def _settings() -> Settings:
     return current_app.config["SETTINGS"]
+
+
+def defer_events(deferrer: Deferrer, events: list[EventJob]) -> list[int]:
+    """Make a body's events durable as `handle_event` jobs in one statement (all or none),
+    each locked per sender (an event without one on its own key); return the job ids."""
+    jobs = [
+        (
+            psid or f"event:{key}",
+            {"event_key": key, "event": raw, "channel": channel, "page_id": page},
+        )
+        for key, psid, raw, channel, page in events
+    ]
+    return deferrer.defer(HANDLE_EVENT, jobs)
 
 
 # Meta's dashboard "Test" button posts sample events: entry id "0", sender 12334 → 23245.
@@ -104,11 +122,12 @@ def receive() -> ResponseReturnValue:
         try:
             # Before start-up has reached the database there is no deferrer yet (RuntimeError).
             deferrer = current_app.extensions["deferrer"]()
-            deferrer.defer_events(
+            defer_events(
+                deferrer,
                 [
                     (event.dedup_key, event.user_id, event.raw, event.channel, event.page_id)
                     for event in events
-                ]
+                ],
             )
         except (ConnectorException, RuntimeError, psycopg.Error) as exc:
             # Not stored: Meta re-delivers on a non-200, so nothing is lost.

@@ -113,7 +113,7 @@ async def _hosted(settings: Settings, texts: list[str]) -> list[list[float]]:
             api_key=settings.EMBEDDING_API_KEY or settings.LLM_API_KEY,
             timeout=settings.LLM_TIMEOUT,
         )
-    except Exception as exc:  # noqa: BLE001 - any provider failure is "could not embed"
+    except Exception as exc:  # any provider failure is "could not embed"
         raise EmbeddingError(f"{settings.EMBEDDING_MODEL}: {type(exc).__name__}: {exc}") from exc
     items = sorted(response.data, key=lambda item: item["index"])
     return [to_list(item["embedding"]) for item in items]

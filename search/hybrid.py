@@ -14,9 +14,9 @@ from typing import Any
 from loguru import logger
 
 from config import Settings
+from core.text import fold
 from search.embedder import EmbeddingError, embed_query, literal
 from search.index import vectors_ready
-from tools.text import fold
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CANDIDATES = 40  # from each half

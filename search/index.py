@@ -13,19 +13,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from asyncpg.exceptions import InsufficientPrivilegeError, PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
-from config import PROJECT_ROOT, Settings
-from database import connection, load_sql
-from database.connection import SCHEMA_LOCK_KEY
+from config import Settings
+from database import (
+    SQL_DIR,
+    InsufficientPrivilegeError,
+    PostgresError,
+    connection,
+    load_sql,
+    lock_schema,
+)
 from database.extensions import available_extensions
 from search.embedder import EmbeddingError, embed_passages, literal
 
 SQL = load_sql("search.sql")
-VECTOR_SCRIPT = PROJECT_ROOT / "sql" / "extensions" / "vector.sql"
+VECTOR_SCRIPT = SQL_DIR / "extensions" / "vector.sql"
 BATCH = 16  # texts per embedding call: progress is saved batch by batch
 CHUNK = 512  # stale items read at once
 
@@ -59,9 +64,7 @@ async def prepare_search(settings: Settings) -> SearchState:
         )
     try:
         await _apply_vector_schema(settings.EMBEDDING_DIMENSIONS)
-        rows = await connection().execute_query_dict(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
-        )
+        rows = await connection().execute_query_dict(SQL["vector_version"])
     except (OperationalError, InsufficientPrivilegeError, PostgresError) as exc:
         return _set(False, f"pgvector could not be set up ({exc}): keyword search only")
     version = str(rows[0]["extversion"]) if rows else "0"
@@ -85,7 +88,7 @@ async def _apply_vector_schema(dimensions: int) -> None:
     (the model changed) is dropped first: its vectors are derived and are made again."""
     script = VECTOR_SCRIPT.read_text(encoding="utf-8").replace("{dimensions}", str(int(dimensions)))
     async with in_transaction("default") as tx:
-        await tx.execute_query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY])
+        await lock_schema(tx)
         rows = await tx.execute_query_dict(SQL["vector_dimensions"], [])
         if rows and rows[0]["dimensions"] not in (None, dimensions):
             logger.warning(
@@ -93,7 +96,7 @@ async def _apply_vector_schema(dimensions: int) -> None:
                 rows[0]["dimensions"],
                 dimensions,
             )
-            await tx.execute_query("DROP TABLE item_embeddings")
+            await tx.execute_query(SQL["embeddings_drop"])
         await tx.execute_script(script)
 
 
@@ -134,9 +137,7 @@ async def refresh(settings: Settings, progress: Progress | None = None) -> int:
 
 async def forget(settings: Settings) -> None:
     """Drop every vector of the configured model (`flask embeddings rebuild --all`)."""
-    await connection().execute_query(
-        "DELETE FROM item_embeddings WHERE model = $1", [settings.EMBEDDING_MODEL]
-    )
+    await connection().execute_query(SQL["embeddings_forget"], [settings.EMBEDDING_MODEL])
 
 
 async def status(settings: Settings) -> dict[str, int]:

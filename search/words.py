@@ -7,17 +7,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-import yaml
+from core import data
+from core.text import STOP_WORDS, fold
 
-from tools.text import STOP_WORDS, fold
-
-DATA = Path(__file__).with_name("synonyms.yaml")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SAFE = re.compile(r"^[a-z0-9]+$")
 PREFIX_MIN = 4  # shorter words match whole ("car" must not find "caramel")
-SKIP_AFTER_NEGATION = {"too", "qua", "nhieu", "so", "any", "co"}
+SKIP_AFTER_NEGATION = frozenset(data.load("words.yaml")["skip_after_negation"])
 _AMOUNT = re.compile(r"^\d+(?:k|kk|d|vnd|nghin|ngan|tr)?$")  # "45k", "30", "200000d"
 
 
@@ -32,18 +29,18 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    table = data.load("synonyms.yaml")
     synonyms = {
         " ".join(fold(key).split()): tuple(fold(str(v)) for v in values)
-        for key, values in data["synonyms"].items()
+        for key, values in table["synonyms"].items()
     }
-    negations = data["negations"]
+    negations = table["negations"]
     return Vocabulary(
         synonyms,
         max(len(key.split()) for key in synonyms),
         frozenset(" ".join(fold(w).split()) for w in negations["before"]),
         frozenset(fold(w) for w in negations["after"]),
-        frozenset(" ".join(fold(w).split()) for w in data["generic"]),
+        frozenset(" ".join(fold(w).split()) for w in table["generic"]),
     )
 
 

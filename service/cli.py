@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,34 +12,33 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from config import Settings
-from database import close_database, state
-from database.bootstrap import prepare_database
+from database import state
 from database.connection import libpq_url
 
 T = TypeVar("T")
 
 
 def run_with_database(work: Callable[[], Awaitable[T]], *, embed: bool = False) -> T:
-    """Run `work()` with the database initialised for this command, then close it.
+    """Run `work()` on the app's runtime (database and search up, no job worker), then stop it.
 
     With `embed`, products and knowledge entries without a current vector are embedded
     first (a first run on a new database takes seconds), so search by meaning works.
     """
     settings: Settings = current_app.config["SETTINGS"]
+    runtime = current_app.extensions["runtime"]
 
     async def _main() -> T:
-        from search.index import prepare_search, refresh
-
-        await prepare_database(settings)
-        await prepare_search(settings)
         if embed:
-            await refresh(settings)
-        try:
-            return await work()
-        finally:
-            await close_database()
+            from search.index import refresh
 
-    return asyncio.run(_main())
+            await refresh(settings)
+        return await work()
+
+    runtime.start(worker=False)
+    try:
+        return runtime.run(_main())
+    finally:
+        runtime.stop()
 
 
 @click.command("demo")
@@ -74,12 +72,13 @@ def demo(orders: int, seed: int, replace: bool) -> None:
 def ask(psid: str, message: tuple[str, ...]) -> None:
     """Ask the assistant as a sender (same path and session as Messenger)."""
     from llm_api import ask_assistant
+    from messenger.outbox import transcript
 
     settings: Settings = current_app.config["SETTINGS"]
     text = " ".join(message)
 
     async def work() -> Any:
-        return await ask_assistant(psid, text, settings=settings)
+        return await ask_assistant(psid, text, settings=settings, transcript=transcript)
 
     reply = run_with_database(work, embed=True)
     for call in reply.tool_calls:

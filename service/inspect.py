@@ -11,6 +11,7 @@ from tools.roles import resolve_caller
 
 PIPELINE = load_sql("pipeline.sql")
 DESK = load_sql("desk.sql")
+MEMORY = load_sql("memory.sql")
 JSON_COLUMNS = ("tool_calls", "fidelity_flags", "highlights", "body", "message")
 
 
@@ -29,18 +30,8 @@ async def sender_report(psid: str, settings: Settings, limit: int = 20) -> dict[
     """The sender's role, latest conversation, audited turns, events and outgoing messages."""
     conn = connection()
     caller = await resolve_caller(psid, settings)
-    sessions = await conn.execute_query_dict(
-        "SELECT us.session_date, us.status, us.highlights, s.message FROM users_sessions us"
-        " JOIN session s ON s.id = us.session_id WHERE us.customer_id = $1"
-        " ORDER BY us.created_at DESC LIMIT 1",
-        [psid],
-    )
-    turns = await conn.execute_query_dict(
-        "SELECT created_at, user_message, reply, model, prompt_tokens, completion_tokens,"
-        " latency_ms, rounds, tool_calls, fidelity_flags, error FROM llm_turns"
-        " WHERE psid = $1 ORDER BY created_at DESC LIMIT $2",
-        [psid, limit],
-    )
+    sessions = await conn.execute_query_dict(MEMORY["latest_session"], [psid])
+    turns = await conn.execute_query_dict(MEMORY["audited_turns"], [psid, limit])
     events = await conn.execute_query_dict(PIPELINE["sender_history"], [psid, limit])
     messages = await conn.execute_query_dict(PIPELINE["sender_outbox"], [psid, limit])
     escalations = await conn.execute_query_dict(DESK["escalations_of_shopper"], [psid, limit])

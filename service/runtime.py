@@ -1,9 +1,10 @@
-"""One asyncio event loop per process, in a background thread.
+"""One asyncio event loop per process, in a background thread, and what runs on it.
 
 Tortoise and the job worker live on this loop (asyncpg pools belong to the loop
 that made them). Flask request threads hand coroutines to it with `submit`/`run`.
-Started after fork (gunicorn's post_fork hook, or lazily on first use), stopped
-once at exit.
+`Runtime`, kept on the app, is the one start path: gunicorn's post_worker_init hook
+starts it after fork (or the first request, lazily), `flask` commands start it without
+the job worker, and it stops once at exit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from loguru import logger
+
+from config import Settings
+from database import close_database, state
+from database.bootstrap import prepare_database
+from jobs.worker import QueueWorker
+from search.index import prepare_search
 
 T = TypeVar("T")
 Hook = Callable[[], Awaitable[None]]
@@ -90,7 +97,7 @@ class BackgroundLoop:
         while True:
             try:
                 await self._startup()
-            except Exception as exc:  # noqa: BLE001 - the process's start-up boundary: log, retry
+            except Exception as exc:  # the process's start-up boundary: log, retry
                 logger.opt(exception=exc).error(
                     "Start-up failed ({}); retrying in {:.0f}s", exc, pause
                 )
@@ -143,3 +150,61 @@ def _log_failure(future: concurrent.futures.Future[Any]) -> None:
     exc = future.exception()
     if exc is not None:
         logger.opt(exception=exc).error("Background task failed: {}", exc)
+
+
+class Runtime(BackgroundLoop):
+    """This process's background loop with the database, search and, in a serving process,
+    the job worker (RUN_WORKER). Kept on the app as `app.extensions["runtime"]`."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(self._startup, self._shutdown)
+        self.settings = settings
+        self.serves_jobs = settings.RUN_WORKER
+        self.worker: QueueWorker | None = None
+
+    def start(
+        self, timeout: float = 120.0, *, keep_trying: bool = False, worker: bool | None = None
+    ) -> None:
+        """Start the loop (see `BackgroundLoop.start`); `worker` overrides RUN_WORKER from now
+        on (False: a CLI command, which must not take jobs)."""
+        if worker is not None:
+            self.serves_jobs = worker
+        super().start(timeout, keep_trying=keep_trying)
+
+    async def _startup(self) -> None:
+        await prepare_database(self.settings)
+        await prepare_search(self.settings)
+        if self.serves_jobs:
+            await self.start_worker()
+
+    async def _shutdown(self) -> None:
+        await self.stop_worker()
+        await close_database()
+
+    async def start_worker(self) -> None:
+        """Start the job worker on the running loop (made once until it is stopped)."""
+        if self.worker is None:
+            self.worker = queue_worker(self.settings, state().url)
+        await self.worker.start()
+
+    async def stop_worker(self) -> None:
+        """Stop the job worker, if it runs."""
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            await worker.stop()
+
+
+def queue_worker(settings: Settings, url: str) -> QueueWorker:
+    """The job worker with every package's tasks: messenger's (an event, housekeeping) and
+    search's (embedding refresh), composed here so that jobs/ imports neither."""
+    # Imported here: the event task pulls in the assistant and LiteLLM, which a bad
+    # configuration or a CLI command should not wait for.
+    from messenger import tasks as messenger_tasks
+    from search import tasks as search_tasks
+
+    return QueueWorker(
+        settings,
+        url,
+        [*messenger_tasks.tasks(settings), *search_tasks.tasks(settings)],
+        [lambda: messenger_tasks.job_context(settings)],
+    )

@@ -111,3 +111,11 @@ SELECT DISTINCT w.word
        regexp_split_to_table(shop_fold(concat_ws(' ', p.name, p.category, p.brand)),
                              '[^[:alnum:]]+') AS w(word)
  WHERE length(w.word) >= 4 AND w.word !~ '^[0-9]+$';
+
+-- name: vocabulary_terms
+-- The catalog's categories, brands and product names, and the staff's names, lower-cased
+-- (the offline model's vocabulary).
+SELECT 'category' AS kind, lower(category) AS term FROM products WHERE category IS NOT NULL
+UNION SELECT 'brand', lower(brand) FROM products WHERE brand IS NOT NULL
+UNION SELECT 'product', lower(name) FROM products
+UNION SELECT 'employee', lower(name) FROM employees;

@@ -230,11 +230,3 @@ RETURNING psid, escalation_id, passed_by, since;
 -- name: thread_release
 -- The thread comes back to the assistant; returns the hold that ended.
 DELETE FROM thread_control WHERE psid = $1 RETURNING psid, escalation_id, passed_by, since;
-
--- name: events_during_hold
--- What the shopper and the person said while the thread was held (standby messages, echoes).
-SELECT kind, payload, received_at
-  FROM inbox_events
- WHERE psid = $1 AND received_at >= $2 AND kind IN ('text', 'echo', 'attachment', 'quick_reply')
- ORDER BY received_at
- LIMIT 40;

@@ -46,3 +46,21 @@ UPDATE session
 UPDATE users_sessions
    SET highlights = coalesce(highlights, '[]'::jsonb) || jsonb_build_array($2::text)
  WHERE session_id = $1;
+
+-- name: latest_session
+-- The sender's latest session, open or closed, with its messages (`flask inspect`).
+SELECT us.session_date, us.status, us.highlights, s.message
+  FROM users_sessions us
+  JOIN session s ON s.id = us.session_id
+ WHERE us.customer_id = $1
+ ORDER BY us.created_at DESC
+ LIMIT 1;
+
+-- name: audited_turns
+-- The sender's audited turns (llm_turns), newest first; $2 limit.
+SELECT created_at, user_message, reply, model, prompt_tokens, completion_tokens,
+       latency_ms, rounds, tool_calls, fidelity_flags, error
+  FROM llm_turns
+ WHERE psid = $1
+ ORDER BY created_at DESC
+ LIMIT $2;

@@ -117,3 +117,11 @@ DELETE FROM service_status WHERE name = $1;
 -- name: status_all
 -- Every open problem of the service.
 SELECT name, state, detail, since FROM service_status ORDER BY name;
+
+-- name: events_during_hold
+-- What the shopper and the person said while the thread was held (standby messages, echoes).
+SELECT kind, payload, received_at
+  FROM inbox_events
+ WHERE psid = $1 AND received_at >= $2 AND kind IN ('text', 'echo', 'attachment', 'quick_reply')
+ ORDER BY received_at
+ LIMIT 40;

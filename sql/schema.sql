@@ -197,7 +197,7 @@ ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS purpose text NOT NULL DEFAU
 ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS escalation_id bigint;
 
 -- ------------------------------------------------------------ ask the shop
--- Lower-case and strip Vietnamese/Latin accents, exactly as tools.text.fold does in Python.
+-- Lower-case and strip Vietnamese/Latin accents, exactly as core.text.fold does in Python.
 CREATE OR REPLACE FUNCTION shop_fold(value text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT translate(lower(value),

@@ -67,3 +67,15 @@ SELECT k.id, k.question, k.answer, k.source, e.embedding <=> $1::vector AS dista
  WHERE e.kind = 'knowledge' AND e.model = $2 AND k.active
  ORDER BY e.embedding <=> $1::vector
  LIMIT $3;
+
+-- name: vector_version
+-- The installed pgvector's version.
+SELECT extversion FROM pg_extension WHERE extname = 'vector';
+
+-- name: embeddings_drop
+-- The vectors table, dropped when the model's dimensions changed (its vectors are made again).
+DROP TABLE item_embeddings;
+
+-- name: embeddings_forget
+-- Every vector of the model $1 (`flask embeddings rebuild --all`).
+DELETE FROM item_embeddings WHERE model = $1;

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from config import Settings
 from database import close_database, init_database
 from service.runtime import BackgroundLoop
-from tests.support.databases import fresh_database
+from testing.databases import fresh_database
 
 T = TypeVar("T")
 Runner = Callable[..., Any]
@@ -114,7 +114,7 @@ def demo_shop(run: Runner, database_url: str, loop: BackgroundLoop) -> Any:
 @pytest.fixture(scope="session")
 def fake_llm() -> Iterator[Any]:
     """A loopback OpenAI-compatible server; scripts are cleared before each use."""
-    from tests.fakes.llm import FakeLLM
+    from testing.fakes.llm import FakeLLM
 
     server = FakeLLM().start()
     yield server
@@ -124,7 +124,7 @@ def fake_llm() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def graph() -> Iterator[Any]:
     """A loopback fake Graph API for the module (tests reset it as they need)."""
-    from tests.fakes.graph import FakeGraph
+    from testing.fakes.graph import FakeGraph
 
     server = FakeGraph().start()
     yield server
@@ -141,6 +141,6 @@ def llm(fake_llm: Any) -> Any:
 @pytest.fixture(scope="session")
 def procrastinate_schema(run: Runner, database_url: str, loop: BackgroundLoop) -> None:
     """The job queue's tables, for tests that defer jobs without running a worker."""
-    from messenger.queue import ensure_schema
+    from jobs.app import ensure_schema
 
     run(ensure_schema(database_url))

@@ -22,8 +22,8 @@ from desk import knowledge
 from desk.staff import route
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, housekeeping, process_event
+from testing.fakes.graph import FakeGraph, graph_error, graph_ok
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error, graph_ok
 
 OWNER, MANAGER, SUPPORT = "6100000000000001", "6100000000000002", "6100000000000003"
 STAFF = {OWNER, MANAGER, SUPPORT}
@@ -495,7 +495,7 @@ def test_knowledge_search_english_vietnamese_and_short_entries(
 
 
 def test_sql_fold_matches_python_fold(run: Any, shop: PipelineContext) -> None:
-    from tools.text import fold
+    from core.text import fold
 
     sample = "Trà Sữa Trân Châu Đường Đen — ÄÖÜ Ñ çà phê ỳ"
     [row] = rows(run, "SELECT shop_fold($1) AS folded", sample)
@@ -583,7 +583,7 @@ def test_a_forgotten_hold_times_out(run: Any, shop: PipelineContext, graph: Fake
 def test_answer_is_rewritten_in_the_shoppers_language_by_a_hosted_model(
     run: Any, shop: PipelineContext, graph: FakeGraph, llm: Any, desk_settings: Settings
 ) -> None:
-    from tests.fakes.llm import text, tool_calls
+    from testing.fakes.llm import text, tool_calls
 
     hosted = PipelineContext(
         desk_settings.model_copy(

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.commands import detect_language, is_delete_request, is_reset
 from assistant.fidelity import numbers_in, unsupported_numbers
-from assistant.memory import split_turns, trim_history
+from assistant.history import split_turns, trim_history
+from conversation.commands import is_delete_request, is_reset
+from core.language import detect_language
 from tools.formatting import format_result, parse_result
 from tools.rag_analytics import Rows
 

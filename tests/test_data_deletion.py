@@ -25,8 +25,8 @@ from database import connection
 from llm_api import ask_assistant
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext
+from testing.fakes.graph import FakeGraph, graph_error
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
 from tests.test_ask_the_shop import MAI, MANAGER, OWNER, STAFF, Clock, rows, say, texts
 
 # A word nobody else writes: it is how the test finds every copy of the shopper's question.
@@ -115,14 +115,15 @@ def desk(
 
 def park_failed_job(database_url: str, psid: str, text: str) -> int:
     """A job of `psid` that failed for good: procrastinate keeps its arguments (the event)."""
-    from messenger.queue import Deferrer
+    from jobs.deferrer import Deferrer
+    from messenger.webhook import defer_events
 
     mid = f"m_failed_{time.time_ns()}"
     event = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1,
              "message": {"mid": mid, "text": text}}  # fmt: skip
     deferrer = Deferrer(database_url)
     try:
-        job_id = deferrer.defer_event(f"mid:{mid}", psid, event, "messaging", "PAGE")
+        [job_id] = defer_events(deferrer, [(f"mid:{mid}", psid, event, "messaging", "PAGE")])
     finally:
         deferrer.close()
     return job_id

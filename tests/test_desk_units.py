@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.commands import is_human_request
 from config import ConfigError, load_settings, parse_routes
+from conversation.commands import is_human_request
 from desk.commands import StaffCommand, parse_staff_command
 from desk.knowledge import search_words
 from desk.windows import Delivery, relay_window
@@ -100,7 +100,6 @@ def test_relay_windows_at_their_boundaries(
 ) -> None:
     window = relay_window(LAST, LAST + after, tag_enabled)
     assert (window.delivery, window.tag) == (delivery, tag)
-    assert window.can_send is (delivery is not Delivery.WAIT)
 
 
 def test_no_known_message_means_waiting() -> None:
@@ -171,7 +170,7 @@ def test_knowledge_search_words(query: str, words: list[str]) -> None:
 def test_decomposed_accents_fold_like_composed_ones() -> None:
     import unicodedata
 
-    from tools.text import fold
+    from core.text import fold
 
     composed = "Trà Sữa Trân Châu Đường Đen"
     decomposed = unicodedata.normalize("NFD", composed)

@@ -45,7 +45,7 @@ def _history_rows(run: Any, psid: str) -> dict[str, int]:
         for table, column in [("users_sessions", "customer_id"), ("llm_turns", "psid")]:
             rows = await conn.execute_query_dict(
                 f"SELECT count(*) AS n FROM {table} WHERE {column} = $1",
-                [psid],  # noqa: S608
+                [psid],
             )
             counts[table] = int(rows[0]["n"])
         return counts
@@ -62,7 +62,7 @@ def test_signed_request_is_verified() -> None:
     assert parse_signed_request(good, "") is None
 
 
-def test_deletion_callback_deletes_history_and_confirms(run, dev_app, demo_shop) -> None:  # noqa: ANN001
+def test_deletion_callback_deletes_history_and_confirms(run, dev_app, demo_shop) -> None:
     settings = dev_app.config["SETTINGS"]
     psid = "delete-me-1"
     run(ask_assistant(psid, "hello", settings=settings))
@@ -82,13 +82,13 @@ def test_deletion_callback_deletes_history_and_confirms(run, dev_app, demo_shop)
     assert client.get("/facebook/data-deletion/nope").status_code == 404
 
 
-def test_deletion_callback_rejects_a_bad_signature(dev_app) -> None:  # noqa: ANN001
+def test_deletion_callback_rejects_a_bad_signature(dev_app) -> None:
     bad = signed_request({"algorithm": "HMAC-SHA256", "user_id": "x"}, secret="wrong")
     response = dev_app.test_client().post("/facebook/data-deletion", data={"signed_request": bad})
     assert response.status_code == 400
 
 
-def test_delete_my_data_chat_command(run, dev_app, demo_shop) -> None:  # noqa: ANN001
+def test_delete_my_data_chat_command(run, dev_app, demo_shop) -> None:
     settings = dev_app.config["SETTINGS"]
     psid = "delete-me-2"
     run(ask_assistant(psid, "do you have matcha?", settings=settings))
@@ -97,7 +97,7 @@ def test_delete_my_data_chat_command(run, dev_app, demo_shop) -> None:  # noqa: 
     assert _history_rows(run, psid) == {"users_sessions": 0, "llm_turns": 0}
 
 
-def test_admin_endpoint_needs_the_token(run, dev_app, demo_shop) -> None:  # noqa: ANN001
+def test_admin_endpoint_needs_the_token(run, dev_app, demo_shop) -> None:
     settings = dev_app.config["SETTINGS"]
     run(ask_assistant("6100000000000001", "revenue last month", settings=settings))
     client = dev_app.test_client()
@@ -113,7 +113,7 @@ def test_admin_endpoint_needs_the_token(run, dev_app, demo_shop) -> None:  # noq
     assert report["conversation"]["messages"][-1]["role"] == "assistant"
 
 
-def test_messenger_profile_dry_run_prints_the_payload(dev_app) -> None:  # noqa: ANN001
+def test_messenger_profile_dry_run_prints_the_payload(dev_app) -> None:
     result = dev_app.test_cli_runner().invoke(args=["messenger-profile", "--dry-run"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)

@@ -39,7 +39,7 @@ def _snapshot(url: str) -> list[tuple[str, str]]:
 
 
 def test_schema_applies_twice_as_one_query_string_and_changes_nothing(database_url: str) -> None:
-    from tests.support.databases import fresh_database
+    from testing.databases import fresh_database
 
     with fresh_database("schema") as url:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -69,7 +69,7 @@ def test_schema_has_no_psql_meta_commands_or_optional_extensions() -> None:
     assert "CONCURRENTLY" not in SCHEMA.upper()
 
 
-def test_contract_columns_are_enough_to_insert_rows(run, loop) -> None:  # noqa: ANN001
+def test_contract_columns_are_enough_to_insert_rows(run, loop) -> None:
     from database import connection
 
     async def insert() -> list[dict]:
@@ -90,7 +90,7 @@ def test_contract_columns_are_enough_to_insert_rows(run, loop) -> None:  # noqa:
     assert rows == [{"discount": 0, "tax": 0, "has_time": True}]
 
 
-def test_updated_at_is_kept_current_by_a_trigger(run, loop) -> None:  # noqa: ANN001
+def test_updated_at_is_kept_current_by_a_trigger(run, loop) -> None:
     from database import connection
 
     async def touch() -> bool:
@@ -108,7 +108,7 @@ def test_updated_at_is_kept_current_by_a_trigger(run, loop) -> None:  # noqa: AN
     assert run(touch())
 
 
-def test_healthz_reports_database_up(client) -> None:  # noqa: ANN001
+def test_healthz_reports_database_up(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "up"}

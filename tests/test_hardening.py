@@ -20,9 +20,9 @@ from messenger.events import mark_for
 from messenger.graph_api import GraphClient
 from messenger.payload import UnreadableBody, count_events, decode_body
 from messenger.pipeline import PipelineContext, process_event
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import text, tool_calls
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import text, tool_calls
 from tools.llm_tools import TOOLS, Caller, LLMShopTools
 from tools.roles import resolve_caller
 
@@ -55,7 +55,7 @@ def clean_desk(run: Any, demo_shop: Any) -> Iterator[None]:
 # ------------------------------------------------------------------ who may speak for the shop
 
 
-def test_a_page_token_without_the_app_secret_refuses_to_start(monkeypatch) -> None:  # noqa: ANN001
+def test_a_page_token_without_the_app_secret_refuses_to_start(monkeypatch) -> None:
     monkeypatch.setenv("FB_PAGE_ACCESS_TOKEN", "real-token")
     monkeypatch.delenv("FB_APP_SECRET", raising=False)
     monkeypatch.delenv("ALLOW_UNSIGNED_WEBHOOKS", raising=False)
@@ -73,7 +73,7 @@ def test_a_page_token_without_the_app_secret_refuses_to_start(monkeypatch) -> No
 
 
 @pytest.mark.parametrize("token", ["short", "x" * 23])
-def test_a_short_admin_token_refuses_to_start(monkeypatch, token) -> None:  # noqa: ANN001
+def test_a_short_admin_token_refuses_to_start(monkeypatch, token) -> None:
     monkeypatch.setenv("ADMIN_TOKEN", token)
     with pytest.raises(ConfigError, match="ADMIN_TOKEN") as refused:
         load_settings(_env_file=None)
@@ -89,7 +89,7 @@ def _caller(run: Any, settings: Settings, psid: str) -> Caller:
     return run(resolve_caller(psid, settings))
 
 
-def test_support_staff_get_the_desk_but_not_the_figures(run, demo_shop, settings) -> None:  # noqa: ANN001
+def test_support_staff_get_the_desk_but_not_the_figures(run, demo_shop, settings) -> None:
     tools = LLMShopTools(settings)
     owner, manager, support = (_caller(run, settings, p) for p in (OWNER, MANAGER, SUPPORT))
     assert (owner.role, manager.role, support.role) == ("owner", "owner", "staff")
@@ -110,7 +110,7 @@ def test_support_staff_get_the_desk_but_not_the_figures(run, demo_shop, settings
 
 def test_support_staff_asking_for_revenue_are_told_it_is_for_owners(
     run, demo_shop, settings
-) -> None:  # noqa: ANN001
+) -> None:
     reply = run(ask_assistant(SUPPORT, "revenue this month?", settings=settings))
     assert "owner and managers" in reply.text
     assert reply.tool_calls == []
@@ -119,7 +119,7 @@ def test_support_staff_asking_for_revenue_are_told_it_is_for_owners(
 @pytest.mark.parametrize("amount", [33.333, "12.3456", 0, 1e20])
 def test_a_money_threshold_is_any_finite_non_negative_number(
     run, demo_shop, settings, amount
-) -> None:  # noqa: ANN001
+) -> None:
     result = run(
         LLMShopTools(settings).execute_tool(
             "find_customers_by_criteria", {"min_spent": amount}, Caller(OWNER, "owner")
@@ -129,7 +129,7 @@ def test_a_money_threshold_is_any_finite_non_negative_number(
 
 
 @pytest.mark.parametrize("amount", [-1, "nan", "inf", "lots"])
-def test_a_money_threshold_names_the_field_when_refused(run, demo_shop, settings, amount) -> None:  # noqa: ANN001
+def test_a_money_threshold_names_the_field_when_refused(run, demo_shop, settings, amount) -> None:
     result = run(
         LLMShopTools(settings).execute_tool(
             "get_revenue_by_filters", {"min_amount": amount}, Caller(OWNER, "owner")
@@ -177,7 +177,7 @@ def _escalate(run: Any, settings: Settings, question: str) -> int:
 )
 def test_answer_escalation_relays_the_staff_members_own_words(
     run, clean_desk, settings, hosted, llm, staff_message, model_answer, relayed
-) -> None:  # noqa: ANN001
+) -> None:
     ref = _escalate(run, settings, "is the terrace open in the evening?")
     llm.script(
         "fake-primary",
@@ -193,7 +193,7 @@ def test_answer_escalation_relays_the_staff_members_own_words(
     )
 
 
-def test_escalation_limit_per_shopper(run, clean_desk, settings) -> None:  # noqa: ANN001
+def test_escalation_limit_per_shopper(run, clean_desk, settings) -> None:
     limited = make_settings(settings.DATABASE_URL or "", ESCALATION_LIMIT_PER_SHOPPER=2)
     questions = [
         "is there parking for motorbikes?",
@@ -250,7 +250,7 @@ def _echo(part_id: int, psid: str) -> tuple[str, dict[str, Any]]:
 @pytest.mark.parametrize("echoed", [False, True], ids=["no-echo-sent-again", "echo-settles"])
 def test_a_timed_out_send_is_settled_by_its_echo_or_sent_again(
     run, clean_desk, slow_graph, graph, echoed
-) -> None:  # noqa: ANN001
+) -> None:
     psid = f"7100000000009{int(echoed)}"
     key, raw = _text_event(psid, "hello")
     graph.delay = 0.6  # Meta takes the message, but answers after our read timeout

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from config import Settings
-from database.models import LLMTurn, UsersSession
+from database import connection
+from database.models import LLMTurn
 from llm_api import ask_assistant
+from testing.fakes.llm import delay, error, garbage, text, tool_calls
 from tests.conftest import make_settings
-from tests.fakes.llm import delay, error, garbage, text, tool_calls
 from tools.formatting import money
 from tools.llm_tools import TOOLS
 from tools.rag_analytics import RAGShopAnalytics
@@ -48,7 +50,7 @@ def _tool_messages(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in request["messages"] if m["role"] == "tool"]
 
 
-def test_single_tool_call_then_answer(run, demo_shop, remote, llm) -> None:  # noqa: ANN001
+def test_single_tool_call_then_answer(run, demo_shop, remote, llm) -> None:
     figure = money(_last_month(run)["total_revenue"], "VND")
     llm.script(
         "fake-primary",
@@ -64,7 +66,7 @@ def test_single_tool_call_then_answer(run, demo_shop, remote, llm) -> None:  # n
     assert "Today is" in first["messages"][0]["content"]
 
 
-def test_parallel_calls_in_one_round_and_a_chain(run, demo_shop, remote, llm) -> None:  # noqa: ANN001
+def test_parallel_calls_in_one_round_and_a_chain(run, demo_shop, remote, llm) -> None:
     llm.script(
         "fake-primary",
         tool_calls(
@@ -102,7 +104,7 @@ def test_bad_tool_calls_come_back_as_results_the_model_recovers_from(
     llm,
     name,
     arguments,
-    expected,  # noqa: ANN001
+    expected,
 ) -> None:
     llm.script("fake-primary", tool_calls((name, arguments)), text("recovered"))
     reply = _ask(run, remote, OWNER, "revenue?")
@@ -115,7 +117,7 @@ def test_shopper_gets_no_owner_tools_and_an_injected_owner_call_is_refused(
     run,
     demo_shop,
     remote,
-    llm,  # noqa: ANN001
+    llm,
 ) -> None:
     llm.script(
         "fake-primary",
@@ -136,7 +138,7 @@ def test_after_the_last_round_a_final_answer_is_asked_without_tools(
     run,
     demo_shop,
     database_url,
-    llm,  # noqa: ANN001
+    llm,
 ) -> None:
     settings = make_settings(
         database_url,
@@ -152,14 +154,14 @@ def test_after_the_last_round_a_final_answer_is_asked_without_tools(
     assert ["tools" in r for r in llm.requests] == [True, True, False]
 
 
-def test_transient_error_is_retried(run, demo_shop, remote, llm) -> None:  # noqa: ANN001
+def test_transient_error_is_retried(run, demo_shop, remote, llm) -> None:
     llm.script("fake-primary", error(429, "slow down"), text("hello after retry"))
     reply = _ask(run, remote, OWNER, "hi")
     assert reply.text == "hello after retry" and not reply.failed
     assert len(llm.requests) == 2
 
 
-def test_fallback_model_takes_over(run, demo_shop, database_url, llm) -> None:  # noqa: ANN001
+def test_fallback_model_takes_over(run, demo_shop, database_url, llm) -> None:
     settings = make_settings(
         database_url,
         LLM_MODEL="openai/fake-primary",
@@ -190,7 +192,7 @@ def test_when_every_model_fails_one_apology_and_a_consistent_conversation(
     demo_shop,
     remote,
     llm,
-    failure,  # noqa: ANN001
+    failure,
 ) -> None:
     llm.script("fake-primary", *failure)
     psid = f"shopper-fail-{len(failure)}-{id(failure)}"
@@ -199,10 +201,13 @@ def test_when_every_model_fails_one_apology_and_a_consistent_conversation(
     assert reply.text.startswith("Xin lỗi")
 
     async def stored() -> tuple[list[dict[str, Any]], Any]:
-        link = await UsersSession.filter(customer_id=psid).prefetch_related("session").first()
-        assert link is not None
+        [link] = await connection().execute_query_dict(
+            "SELECT s.message FROM users_sessions us JOIN session s ON s.id = us.session_id"
+            " WHERE us.customer_id = $1",
+            [psid],
+        )
         turn = await LLMTurn.filter(psid=psid).order_by("-created_at").first()
-        return link.session.message["messages"], turn
+        return json.loads(link["message"])["messages"], turn
 
     messages, turn = run(stored())
     assert [m["role"] for m in messages] == ["user", "assistant"]
@@ -213,7 +218,7 @@ def test_invented_numbers_are_sent_back_once_for_correction(
     run,
     demo_shop,
     remote,
-    llm,  # noqa: ANN001
+    llm,
 ) -> None:
     figure = money(_last_month(run)["total_revenue"], "VND")
     llm.script(
@@ -239,7 +244,7 @@ def test_follow_ups_see_the_previous_turn_and_audit_is_kept(
     run,
     demo_shop,
     remote,
-    llm,  # noqa: ANN001
+    llm,
 ) -> None:
     psid = "owner-followup"
     settings = remote.model_copy(update={"OWNER_PSIDS": [psid]})
@@ -263,7 +268,7 @@ def test_follow_ups_see_the_previous_turn_and_audit_is_kept(
     assert turns[0].prompt_tokens == 22 and turns[0].model
 
 
-def test_a_new_day_opens_a_new_session_with_highlights(run, demo_shop, remote, llm) -> None:  # noqa: ANN001
+def test_a_new_day_opens_a_new_session_with_highlights(run, demo_shop, remote, llm) -> None:
     psid = "shopper-days"
     yesterday = datetime.now(remote.tz) - timedelta(days=1)
     llm.script("fake-primary", text("noted"), text("welcome back"))
@@ -274,7 +279,7 @@ def test_a_new_day_opens_a_new_session_with_highlights(run, demo_shop, remote, l
     assert [m["role"] for m in llm.requests[-1]["messages"]] == ["system", "user"]
 
 
-def test_reset_starts_a_fresh_session(run, demo_shop, remote, llm) -> None:  # noqa: ANN001
+def test_reset_starts_a_fresh_session(run, demo_shop, remote, llm) -> None:
     psid = "shopper-reset"
     llm.script("fake-primary", text("one"), text("two"))
     _ask(run, remote, psid, "first")

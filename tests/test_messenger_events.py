@@ -233,7 +233,6 @@ def test_legacy_like_sticker() -> None:
     event = only_event(load("sticker_like.json"))
     assert event.kind is K.LIKE
     assert [(a.type, a.sticker_id) for a in event.attachments] == [("sticker", LIKE_STICKER_ID)]
-    assert event.input_text is None
 
 
 def test_echo_fields() -> None:
@@ -285,8 +284,7 @@ def test_reaction_and_edit_point_at_their_target() -> None:
     edit = only_event(load("message_edit.json"))
     assert (reaction.mid, reaction.target_mid) == (None, "<MID_OF_ReactedTo_Message>")
     assert (edit.mid, edit.target_mid) == (None, "<MESSAGE_ID>")
-    assert edit.input_text == "Actually I need size M, not L"
-    assert reaction.input_text is None
+    assert edit.text == "Actually I need size M, not L"
     original = only_event(message_event({"mid": "<MESSAGE_ID>", "text": "size L"}))
     assert len({original.dedup_key, edit.dedup_key, reaction.dedup_key}) == 3
     unreact = only_event(load("reaction_unreact.json"))
@@ -297,7 +295,6 @@ def test_policy_event_has_no_sender() -> None:
     """Policy enforcement arrives without a sender and is not answerable."""
     event = only_event(load("policy_enforcement.json"))
     assert (event.sender_id, event.recipient_id) == (None, "PAGE_ID")
-    assert event.input_text is None
     legacy = {
         "recipient": {"id": "P"},
         "timestamp": 2 * 10**12,
@@ -428,23 +425,10 @@ def test_fallback_with_null_payload_uses_attachment_level_fields() -> None:
     ]
 
 
-def test_input_text_rules() -> None:
-    """Quick replies fall back to their payload; postback payloads are passed unchanged."""
+def test_quick_reply_with_empty_text_is_still_a_quick_reply() -> None:
     empty_text = message_event({"mid": "m_4", "text": "", "quick_reply": {"payload": "PICK"}})
     assert only_event(empty_text).kind is K.QUICK_REPLY
-    assert only_event(empty_text).input_text == "PICK"
-    assert only_event(load("quick_reply.json")).input_text == "CLICK HERE"
-    get_started = {
-        "sender": {"id": "U"},
-        "recipient": {"id": "P"},
-        "timestamp": 3 * 10**12,
-        "postback": {"title": "Get Started", "payload": "GET_STARTED"},
-    }
-    event = only_event({"object": "page", "entry": [{"messaging": [get_started]}]})
-    assert event.input_text == "GET_STARTED"
-    assert only_event(load("text_message.json")).input_text == "This is a text message"
-    assert only_event(load("image_attachment.json")).input_text is None
-    assert only_event(load("echo_text.json")).input_text is None
+    assert only_event(empty_text).payload == "PICK"
 
 
 def test_answerable_needs_a_sender() -> None:
@@ -651,7 +635,6 @@ def exercise(batch: WebhookBatch) -> None:
     for event in batch.events:
         assert isinstance(event.kind, EventKind)
         assert isinstance(event.dedup_key, str) and event.dedup_key
-        assert event.input_text is None or isinstance(event.input_text, str)
         assert isinstance(event.is_answerable, bool)
 
 

@@ -45,7 +45,7 @@ def whole(shop: Dataset, **kwargs: Any) -> dict[str, Any]:
     return {"start_date": shop.iso(100), "end_date": shop.iso(0), **kwargs}
 
 
-def test_totals_of_every_order_metric(run, shop) -> None:  # noqa: ANN001
+def test_totals_of_every_order_metric(run, shop) -> None:
     result = metrics(
         run,
         metrics=[
@@ -73,7 +73,7 @@ def test_totals_of_every_order_metric(run, shop) -> None:  # noqa: ANN001
     assert result["rows"] == [] and result["total_rows"] == 0
 
 
-def test_payment_spellings_group_as_one_method(run, shop) -> None:  # noqa: ANN001
+def test_payment_spellings_group_as_one_method(run, shop) -> None:
     result = metrics(run, metrics=["revenue", "orders"], group_by=["payment_method"], **whole(shop))
     assert by(result, "payment_method", "revenue") == {
         "bank": D("1650.00"),  # Banking 250 + bank 400 + BANK 1000
@@ -85,7 +85,7 @@ def test_payment_spellings_group_as_one_method(run, shop) -> None:  # noqa: ANN0
     assert only["totals"]["revenue"] == D("1650.00")
 
 
-def test_by_employee_and_a_staff_filter_by_one_word(run, shop) -> None:  # noqa: ANN001
+def test_by_employee_and_a_staff_filter_by_one_word(run, shop) -> None:
     result = metrics(run, metrics=["revenue"], group_by=["employee"], **whole(shop))
     assert by(result, "employee", "revenue") == {
         "Alice Nguyen": D("1180.00"),
@@ -97,7 +97,7 @@ def test_by_employee_and_a_staff_filter_by_one_word(run, shop) -> None:  # noqa:
     assert alice["filters"]["employee"] == ["Alice Nguyen"]
 
 
-def test_item_grain_sums_item_totals_and_sums_variants_per_product(run, shop) -> None:  # noqa: ANN001
+def test_item_grain_sums_item_totals_and_sums_variants_per_product(run, shop) -> None:
     result = metrics(
         run, metrics=["revenue", "units_sold", "orders"], group_by=["product"], **whole(shop)
     )
@@ -115,13 +115,13 @@ def test_item_grain_sums_item_totals_and_sums_variants_per_product(run, shop) ->
     assert result["totals"] == {"revenue": D("1890.00"), "units_sold": 18, "orders": 7}
 
 
-def test_discounts_and_tax_cannot_be_split_by_product(run, shop) -> None:  # noqa: ANN001
+def test_discounts_and_tax_cannot_be_split_by_product(run, shop) -> None:
     with pytest.raises(ToolArgumentError) as refused:
         metrics(run, metrics=["revenue", "tax"], group_by=["product"], **whole(shop))
     assert refused.value.field == "metrics" and "tax" in refused.value.message
 
 
-def test_days_include_empty_buckets_in_shop_time(run, shop) -> None:  # noqa: ANN001
+def test_days_include_empty_buckets_in_shop_time(run, shop) -> None:
     result = metrics(
         run, metrics=["revenue"], group_by=["day"], start_date=shop.iso(10), end_date=shop.iso(5)
     )
@@ -131,7 +131,7 @@ def test_days_include_empty_buckets_in_shop_time(run, shop) -> None:  # noqa: AN
     ]  # fmt: skip
 
 
-def test_an_order_after_midnight_local_is_the_next_day(run, shop) -> None:  # noqa: ANN001
+def test_an_order_after_midnight_local_is_the_next_day(run, shop) -> None:
     # O3 is T-99 00:30 in the shop (T-100 17:30 UTC); O2 is T-100 23:30 in the shop.
     result = metrics(
         run, metrics=["revenue"], group_by=["day"], start_date=shop.iso(100), end_date=shop.iso(99)
@@ -142,7 +142,7 @@ def test_an_order_after_midnight_local_is_the_next_day(run, shop) -> None:  # no
     }
 
 
-def test_compare_with_the_previous_day(run, shop) -> None:  # noqa: ANN001
+def test_compare_with_the_previous_day(run, shop) -> None:
     result = metrics(
         run, metrics=["revenue"], start_date=shop.iso(0), end_date=shop.iso(0), compare_to="previous_period"
     )  # fmt: skip
@@ -152,7 +152,7 @@ def test_compare_with_the_previous_day(run, shop) -> None:  # noqa: ANN001
     assert result["changes"]["revenue"] == {"absolute": D("80.00"), "percent": None}
 
 
-def test_busiest_weekday_lists_all_seven(run, shop) -> None:  # noqa: ANN001
+def test_busiest_weekday_lists_all_seven(run, shop) -> None:
     result = metrics(
         run, metrics=["orders"], group_by=["weekday"], order_by="orders", limit=7, **whole(shop)
     )
@@ -162,19 +162,19 @@ def test_busiest_weekday_lists_all_seven(run, shop) -> None:  # noqa: ANN001
     assert counts == sorted(counts, reverse=True)
 
 
-def test_new_customers_first_completed_order_in_the_period(run, shop) -> None:  # noqa: ANN001
+def test_new_customers_first_completed_order_in_the_period(run, shop) -> None:
     assert metrics(run, metrics=["new_customers"], **whole(shop))["totals"] == {"new_customers": 2}
     recent = metrics(run, metrics=["new_customers"], start_date=shop.iso(30), end_date=shop.iso(0))
     assert recent["totals"] == {"new_customers": 0}
 
 
-def test_a_filter_that_matches_nothing_is_an_error_naming_it(run, shop) -> None:  # noqa: ANN001
+def test_a_filter_that_matches_nothing_is_an_error_naming_it(run, shop) -> None:
     with pytest.raises(ToolArgumentError) as refused:
         metrics(run, metrics=["revenue"], employee="Zed", **whole(shop))
     assert refused.value.field == "employee" and "Alice Nguyen" in refused.value.message
 
 
-def test_the_best_groups_with_the_count_of_all(run, shop) -> None:  # noqa: ANN001
+def test_the_best_groups_with_the_count_of_all(run, shop) -> None:
     result = metrics(run, metrics=["revenue"], group_by=["product"], limit=2, **whole(shop))
     assert [(row["product"], row["revenue"]) for row in result["rows"]] == [
         ("Coffee Beans", D("1200.00")),
@@ -217,9 +217,9 @@ SELECT coalesce(sum(final_total_price) FILTER (WHERE status = 1), 0) AS revenue,
         ["day", "week", "month", "weekday", "hour", "employee", "payment_method", "customer"]
     ),  # fmt: skip
 )
-def test_totals_are_the_plain_sql_and_the_sum_of_the_rows(run, shop, first, days, grouping) -> None:  # noqa: ANN001
+def test_totals_are_the_plain_sql_and_the_sum_of_the_rows(run, shop, first, days, grouping) -> None:
+    from core.periods import day_bounds
     from database import connection
-    from tools.periods import day_bounds
 
     start, end = shop.day(first), shop.day(max(first - days, 0))
     result = metrics(
@@ -239,7 +239,7 @@ def test_totals_are_the_plain_sql_and_the_sum_of_the_rows(run, shop, first, days
     assert not result["truncated"]
 
 
-def test_customers_who_have_not_ordered_since(run, shop) -> None:  # noqa: ANN001
+def test_customers_who_have_not_ordered_since(run, shop) -> None:
     async def call() -> Any:
         from tools.rag_analytics import RAGShopAnalytics
 
@@ -254,7 +254,7 @@ def test_customers_who_have_not_ordered_since(run, shop) -> None:  # noqa: ANN00
     assert rows.total_count == 1
 
 
-def test_names_as_the_catalog_writes_them_plurals_and_vietnamese(run, shop) -> None:  # noqa: ANN001
+def test_names_as_the_catalog_writes_them_plurals_and_vietnamese(run, shop) -> None:
     by_category = metrics(run, metrics=["revenue"], group_by=["category"], **whole(shop))
     assert by_category["rows"][0]["category"] == "Coffee"  # not "coffee"
     assert {row["category"] for row in by_category["rows"]} == {"Coffee", "Tea", "Tea Bags"}

@@ -109,11 +109,11 @@ def fresh(run: Any) -> Iterator[Dataset]:
     ad._current["key"] = None
 
 
-def test_rollups_answer_as_the_tables(run, fresh) -> None:  # noqa: ANN001
+def test_rollups_answer_as_the_tables(run, fresh) -> None:
     assert_same(run, fresh)
 
 
-def test_writes_of_a_point_of_sale_are_reflected_at_once(run, fresh) -> None:  # noqa: ANN001
+def test_writes_of_a_point_of_sale_are_reflected_at_once(run, fresh) -> None:
     ids = fresh.ids
     new_order = str(uuid.uuid4())
     at = ad.at(fresh.day(3), 21, 45)
@@ -151,7 +151,7 @@ def test_writes_of_a_point_of_sale_are_reflected_at_once(run, fresh) -> None:  #
     assert revenue["totals"]["revenue"] == Decimal("1170.33")
 
 
-def test_rows_written_with_triggers_off_are_caught_and_rebuilt(run, fresh) -> None:  # noqa: ANN001
+def test_rows_written_with_triggers_off_are_caught_and_rebuilt(run, fresh) -> None:
     from database.rollups import ensure_zone, stale
 
     async def sneak() -> None:
@@ -172,7 +172,7 @@ def test_rows_written_with_triggers_off_are_caught_and_rebuilt(run, fresh) -> No
     assert_same(run, fresh)
 
 
-def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN001
+def test_another_time_zone_gets_its_own_days(run, fresh) -> None:
     from database.rollups import ensure_zone
 
     zone = "America/New_York"
@@ -187,7 +187,7 @@ def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN00
     assert result["rows"][0]["revenue"] >= Decimal("400.00")
     sql(run, "DELETE FROM metrics_zones WHERE zone = $1", zone)
     for table in ("metrics_order_hours", "metrics_item_days", "metrics_item_months"):
-        sql(run, f"DELETE FROM {table} WHERE zone = $1", zone)  # noqa: S608
+        sql(run, f"DELETE FROM {table} WHERE zone = $1", zone)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_another_time_zone_gets_its_own_days(run, fresh) -> None:  # noqa: ANN00
         ({"metrics": ["orders"], "product": "coffee"}, "tables"),
     ],
 )
-def test_common_questions_read_the_rollups(question, source) -> None:  # noqa: ANN001
+def test_common_questions_read_the_rollups(question, source) -> None:
     from datetime import UTC, date, datetime
 
     from tools.metrics.question import Filters, Question

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from config import Settings
+from core.periods import local_today
 from llm_api import ask_assistant
 from tests.conftest import make_settings
 from tools.formatting import money
-from tools.periods import local_today
 from tools.rag_analytics import RAGShopAnalytics
 
 OWNER = "6100000000000001"
@@ -82,7 +82,7 @@ def test_owner_revenue_questions_get_the_exact_figure(
     tool,
     method,
     kwargs,
-    key,  # noqa: ANN001
+    key,
 ) -> None:
     reply = ask(run, offline, OWNER, question)
     assert [c["name"] for c in reply.tool_calls] == [tool]
@@ -90,7 +90,7 @@ def test_owner_revenue_questions_get_the_exact_figure(
     assert expected in reply.text
 
 
-def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, offline) -> None:
     today = local_today(offline.tz)
     reply = ask(run, offline, OWNER, "revenue in the last 7 days")
     call = reply.tool_calls[0]
@@ -117,7 +117,7 @@ def test_owner_questions_route_to_the_right_tool(
     offline,
     question,
     tool,
-    fragment_from,  # noqa: ANN001
+    fragment_from,
 ) -> None:
     reply = ask(run, offline, OWNER, question)
     assert [c["name"] for c in reply.tool_calls] == [tool]
@@ -125,7 +125,7 @@ def test_owner_questions_route_to_the_right_tool(
     assert not reply.failed and reply.text
 
 
-def test_low_stock_answer_lists_the_most_urgent_line(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_low_stock_answer_lists_the_most_urgent_line(run, demo_shop, offline) -> None:
     rows = analytics(run, "get_inventory_status", stock_level="needs_restock")
     reply = ask(run, offline, OWNER, "what needs restocking?")
     assert rows[0]["product_name"] in reply.text
@@ -133,7 +133,7 @@ def test_low_stock_answer_lists_the_most_urgent_line(run, demo_shop, offline) ->
 
 def test_shopper_asking_for_matcha_gets_the_catalog_and_no_internals(
     run, demo_shop, offline
-) -> None:  # noqa: ANN001
+) -> None:
     reply = ask(run, offline, SHOPPER, "do you have matcha?")
     assert [c["name"] for c in reply.tool_calls] == ["search_products"]
     assert "Matcha Latte" in reply.text
@@ -141,13 +141,13 @@ def test_shopper_asking_for_matcha_gets_the_catalog_and_no_internals(
         assert word not in reply.text.lower()
 
 
-def test_shopper_sees_their_own_pending_order(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_shopper_sees_their_own_pending_order(run, demo_shop, offline) -> None:
     reply = ask(run, offline, SHOPPER, "where is my order?")
     assert [c["name"] for c in reply.tool_calls] == ["get_my_orders"]
     assert "pending" in reply.text
 
 
-def test_shopper_asking_owner_questions_gets_no_data(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_shopper_asking_owner_questions_gets_no_data(run, demo_shop, offline) -> None:
     for question in ("what was your revenue last month?", "list all customers' emails"):
         reply = ask(run, offline, SHOPPER, question)
         assert all(
@@ -157,13 +157,13 @@ def test_shopper_asking_owner_questions_gets_no_data(run, demo_shop, offline) ->
         assert "VND" not in reply.text or "revenue" not in reply.text.lower()
 
 
-def test_greeting_and_unknown_questions_get_help(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_greeting_and_unknown_questions_get_help(run, demo_shop, offline) -> None:
     assert "assistant" in ask(run, offline, OWNER, "hello").text
     reply = ask(run, offline, OWNER, "what is the meaning of life")
     assert not reply.failed and "revenue" in reply.text.lower()
 
 
-def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:
     psid = "owner-offline-followup"
     settings = offline.model_copy(update={"OWNER_PSIDS": [psid]})
     ask(run, settings, psid, "revenue last month")
@@ -228,7 +228,7 @@ def test_owner_lists_match_the_analytics_first_row(
     tool,
     method,
     kwargs,
-    field,  # noqa: ANN001
+    field,
 ) -> None:
     reply = ask(run, offline, OWNER, question)
     assert [c["name"] for c in reply.tool_calls] == [tool]
@@ -247,13 +247,13 @@ def test_owner_lists_match_the_analytics_first_row(
     assert str(rows[0][field]) in reply.text
 
 
-def test_shopper_asking_for_a_picture_gets_the_image(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_shopper_asking_for_a_picture_gets_the_image(run, demo_shop, offline) -> None:
     reply = ask(run, offline, SHOPPER, "can I see a picture of the matcha latte?")
     assert [c["name"] for c in reply.tool_calls] == ["get_product_details"]
     assert reply.images and reply.images[0].startswith("https://cdn.lotusteahouse.vn/")
 
 
-def test_vietnamese_shopper_gets_a_vietnamese_catalog_answer(run, demo_shop, offline) -> None:  # noqa: ANN001
+def test_vietnamese_shopper_gets_a_vietnamese_catalog_answer(run, demo_shop, offline) -> None:
     reply = ask(run, offline, "vi-shopper", "có trà sữa không?")
     assert [c["name"] for c in reply.tool_calls] == ["search_products"]
     assert "Trà Sữa" in reply.text and reply.language == "vi"
@@ -261,7 +261,7 @@ def test_vietnamese_shopper_gets_a_vietnamese_catalog_answer(run, demo_shop, off
 
 def test_offline_model_answers_a_correction_request_from_the_turns_tool_results(
     run, demo_shop
-) -> None:  # noqa: ANN001
+) -> None:
     from assistant.offline.model import OfflineLLM
     from assistant.prompts import CORRECTION
 
@@ -287,5 +287,5 @@ def test_offline_model_answers_a_correction_request_from_the_turns_tool_results(
         {"role": "assistant", "content": "Revenue was 999 VND"},
         {"role": "user", "content": CORRECTION.format(numbers="999")},
     ]
-    decision = run(OfflineLLM()._decide(messages, set()))
+    decision = run(OfflineLLM()._decide(messages, set(), today=date(2026, 12, 1), shop="X"))
     assert "300 VND" in decision["content"] and "999" not in decision["content"]

@@ -45,9 +45,9 @@ from messenger.events import ECHO_MARK
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
 from messenger.signature import sign
+from testing.fakes.graph import FakeGraph, graph_error
+from testing.fakes.llm import FakeLLM, Step, text
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
-from tests.fakes.llm import FakeLLM, Step, text
 
 SECRET = "hardening-app-secret"
 OUR_APP = "1517776481860111"  # FB_APP_ID: the app id of Meta's echo doc example
@@ -295,12 +295,12 @@ class Stack:
     """The webhook app and one queue worker on the shared test database."""
 
     def __init__(self, run: Any, loop: Any, database_url: str, **options: Any) -> None:
-        from messenger.queue import Deferrer
+        from jobs.deferrer import Deferrer
 
         self.run, self.loop, self.url, self.options = run, loop, database_url, options
         self.settings = make_settings(database_url, **options)
         self.deferrer = Deferrer(database_url)
-        self.worker: Any = None
+        self.runtime: Any = None  # the worker's runtime, while one runs
         self.app = self.variant()
 
     def variant(self, **overrides: Any) -> Flask:
@@ -316,16 +316,16 @@ class Stack:
         return self.app.test_client()
 
     def start_worker(self, **overrides: Any) -> None:
-        from messenger.queue import QueueWorker
+        from service.runtime import Runtime
 
         settings = make_settings(self.url, **{**self.options, **overrides})
-        self.worker = QueueWorker(settings, self.url)
-        self.run(self.worker.start())
+        self.runtime = Runtime(settings)
+        self.run(self.runtime.start_worker())
 
     def stop_worker(self) -> None:
-        if self.worker is not None:
-            self.run(self.worker.stop())
-            self.worker = None
+        if self.runtime is not None:
+            self.run(self.runtime.stop_worker())
+            self.runtime = None
 
     def close(self) -> None:
         self.stop_worker()
@@ -800,6 +800,7 @@ class TestOfflineModel:
             shopper = psid()
             post(client, message(shopper, "can I pay half now and half later?"))
             assert has_texts(graph, shopper, 1)
+            settle(run, [shopper])  # the staff's notification goes after the shopper's reply
             [esc] = escalations_of(run, shopper)
             typed = unicodedata.normalize(form, f"#{esc['id']} nosave: {answer}")
             before = len(texts(graph, SUPPORT))

@@ -15,11 +15,12 @@ from flask.testing import FlaskClient
 
 from config import Settings
 from database import connection
-from messenger.queue import QueueWorker
+from jobs.worker import QueueWorker
 from messenger.signature import sign
+from service.runtime import Runtime
+from testing.fakes.graph import FakeGraph, graph_error
+from testing.fakes.llm import text
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph, graph_error
-from tests.fakes.llm import text
 from tests.reliability.harness import message_payload
 
 SECRET = "test-app-secret"
@@ -46,16 +47,17 @@ def pipeline_settings(database_url: str, graph: FakeGraph, fake_llm: Any) -> Set
 def worker(
     run: Any, demo_shop: Any, pipeline_settings: Settings, database_url: str
 ) -> Iterator[QueueWorker]:
-    queue_worker = QueueWorker(pipeline_settings, database_url)
-    run(queue_worker.start())
-    yield queue_worker
-    run(queue_worker.stop())
+    runtime = Runtime(pipeline_settings)
+    run(runtime.start_worker())
+    assert runtime.worker is not None
+    yield runtime.worker
+    run(runtime.stop_worker())
 
 
 @pytest.fixture(scope="module")
 def pipeline_app(pipeline_settings: Settings, loop: Any, worker: QueueWorker) -> Flask:
+    from jobs.deferrer import Deferrer
     from main import create_app
-    from messenger.queue import Deferrer
 
     flask_app = create_app(pipeline_settings)
     flask_app.extensions["runtime"] = loop
@@ -173,7 +175,7 @@ def test_verification_handshake(
     ],
     ids=["missing", "wrong", "extra-byte", "altered-byte", "sha1"],
 )
-def test_bad_signatures_get_403_and_store_nothing(run, client, mutate) -> None:  # noqa: ANN001
+def test_bad_signatures_get_403_and_store_nothing(run, client, mutate) -> None:
     before = jobs_count(run)
     body = json.dumps(message("sig-psid", "m_sig", "hello")).encode()
     body, signature = mutate(body, sign(SECRET, body))
@@ -218,7 +220,7 @@ def test_oversized_body_gets_413(client: FlaskClient, pipeline_app: Flask) -> No
 # ------------------------------------------------------------------ answering
 
 
-def test_owner_text_is_answered_once_through_the_send_api(run, client, graph, fake_llm) -> None:  # noqa: ANN001
+def test_owner_text_is_answered_once_through_the_send_api(run, client, graph, fake_llm) -> None:
     fake_llm.responder = None
     fake_llm.script("fake-echo", text("Hello boss"))
     assert post(client, message(OWNER, "m_owner_1", "hi there")).status_code == 200
@@ -235,7 +237,7 @@ def test_owner_text_is_answered_once_through_the_send_api(run, client, graph, fa
     )
 
 
-def test_duplicate_deliveries_are_answered_once(run, client, graph) -> None:  # noqa: ANN001
+def test_duplicate_deliveries_are_answered_once(run, client, graph) -> None:
     payload = message("dup-psid", "m_dup", "only once please")
     with ThreadPoolExecutor(4) as pool:
         statuses = list(pool.map(lambda _: post(client, payload).status_code, range(3)))
@@ -245,7 +247,7 @@ def test_duplicate_deliveries_are_answered_once(run, client, graph) -> None:  # 
     assert graph.texts("dup-psid") == ["echo: only once please"]
 
 
-def test_a_batch_with_several_entries_and_events_answers_each(client, graph) -> None:  # noqa: ANN001
+def test_a_batch_with_several_entries_and_events_answers_each(client, graph) -> None:
     first, second = message("batch-a", "m_b1", "one"), message("batch-b", "m_b2", "two")
     third = message("batch-a", "m_b3", "three")
     first["entry"][0]["messaging"] += third["entry"][0]["messaging"]
@@ -256,7 +258,7 @@ def test_a_batch_with_several_entries_and_events_answers_each(client, graph) -> 
     assert graph.texts("batch-b") == ["echo: two"]
 
 
-def test_one_senders_messages_are_answered_in_order(client, graph) -> None:  # noqa: ANN001
+def test_one_senders_messages_are_answered_in_order(client, graph) -> None:
     for n in range(6):
         post(client, message("order-psid", f"m_order_{n}", f"message {n}", ts=1764600000000 + n))
     wait_for(lambda: len(graph.texts("order-psid")) == 6, timeout=30)
@@ -275,7 +277,7 @@ def test_one_senders_messages_are_answered_in_order(client, graph) -> None:  # n
         "standby_message.json",
     ],
 )
-def test_events_that_are_never_answered(run, client, graph, fixture) -> None:  # noqa: ANN001
+def test_events_that_are_never_answered(run, client, graph, fixture) -> None:
     payload = json.loads((PAYLOADS / fixture).read_text())
     assert post(client, payload).status_code == 200
     time.sleep(0.8)
@@ -294,21 +296,21 @@ def test_events_that_are_never_answered(run, client, graph, fixture) -> None:  #
         ("file_attachment.json", "file"),
     ],
 )
-def test_attachments_get_a_short_friendly_reply(client, graph, fixture, expected) -> None:  # noqa: ANN001
+def test_attachments_get_a_short_friendly_reply(client, graph, fixture, expected) -> None:
     payload = json.loads((PAYLOADS / fixture).read_text())
     assert post(client, payload).status_code == 200
     wait_for(lambda: len(graph.messages) == 1)
     assert expected in graph.messages[0]["body"]["message"]["text"]
 
 
-def test_get_started_postback_is_answered_as_a_greeting(client, graph, fake_llm) -> None:  # noqa: ANN001
+def test_get_started_postback_is_answered_as_a_greeting(client, graph, fake_llm) -> None:
     payload = json.loads((PAYLOADS / "postback_get_started.json").read_text())
     assert post(client, payload).status_code == 200
     wait_for(lambda: len(graph.messages) == 1)
     assert graph.messages[0]["body"]["message"]["text"] == "echo: hello"
 
 
-def test_long_replies_are_split_in_order(client, graph, fake_llm) -> None:  # noqa: ANN001
+def test_long_replies_are_split_in_order(client, graph, fake_llm) -> None:
     paragraphs = [f"Paragraph {n}: " + "words " * 150 for n in range(6)]
     fake_llm.responder = None
     fake_llm.script("fake-echo", text("\n\n".join(paragraphs)))
@@ -343,7 +345,7 @@ def test_send_errors_are_retried_or_dropped_by_class(
     graph,
     errors,
     sent,
-    state,  # noqa: ANN001
+    state,
 ) -> None:
     graph.script(*errors)
     mid = f"m_err_{errors[0]['body']['error']['code']}_{len(errors)}"
@@ -361,7 +363,7 @@ def test_send_errors_are_retried_or_dropped_by_class(
 
 def test_dry_run_sends_nothing_and_records_the_reply(
     run, database_url, loop, graph, fake_llm
-) -> None:  # noqa: ANN001
+) -> None:
     from main import create_app
     from messenger.graph_api import GraphClient
     from messenger.pipeline import PipelineContext, process_event
@@ -387,7 +389,7 @@ def test_an_event_stored_while_no_worker_runs_is_answered_once_after_restart(
     run,
     client,
     graph,
-    worker,  # noqa: ANN001
+    worker,
 ) -> None:
     run(worker.stop())
     try:
@@ -425,7 +427,7 @@ def test_every_example_payload_is_accepted_and_answered_as_documented(
     client,
     graph,
     example,
-    answers,  # noqa: ANN001
+    answers,
 ) -> None:
     payload = json.loads((EXAMPLES / example).read_text())
     for entry in payload["entry"]:  # fresh ids: examples are replayed by other tests too
@@ -441,8 +443,8 @@ def test_every_example_payload_is_accepted_and_answered_as_documented(
 
 
 def test_database_unreachable_gets_503_not_500(pipeline_settings: Settings, loop: Any) -> None:
+    from jobs.deferrer import Deferrer
     from main import create_app
-    from messenger.queue import Deferrer
 
     flask_app = create_app(pipeline_settings)
     flask_app.extensions["runtime"] = loop

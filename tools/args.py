@@ -1,4 +1,8 @@
-"""Pydantic argument models of every tool: validation, and the JSON schemas the model sees."""
+"""Pydantic argument models of every tool: validation, and the JSON schemas the model sees.
+
+Over 300 lines on purpose: one model per tool, kept together so that their shared types
+(dates, text, money, limits) and error messages stay the same.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from config import EscalationKind
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -291,7 +297,7 @@ class AskStaffArgs(ToolArgs):
         max_length=300,
         description="What the shop's staff should answer, clearly, in the shopper's words.",
     )
-    kind: Literal["question", "support"] = Field(
+    kind: EscalationKind = Field(
         "question",
         description="question: a fact only the shop can answer (delivery, hours, policies); "
         "support: a problem with an order (damaged, missing, wrong, refund) or the shopper "

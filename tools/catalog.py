@@ -12,11 +12,12 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from asyncpg.exceptions import PostgresError
 from loguru import logger
 from tortoise.exceptions import OperationalError
 
-from database import load_sql
+from core.periods import local_date
+from core.text import fold
+from database import PostgresError, load_sql
 from search import hybrid
 from search.hybrid import (
     CANDIDATES,
@@ -35,10 +36,8 @@ from tools.args import (
     SearchProductsArgs,
     validate_args,
 )
-from tools.periods import local_date
 from tools.rag_analytics import ORDER_STATUS, like_escape, like_pattern
 from tools.readonly import ReadOnlyQueries
-from tools.text import fold
 
 SQL = load_sql("catalog.sql")
 WORDS_TTL_S = 300.0

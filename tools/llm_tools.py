@@ -3,6 +3,9 @@
 Owners (staff) get the analytics tools and the shopper tools; shoppers get only
 the shopper tools. The role is checked again at execution, so a shopper's model
 asking for an owner tool gets a refusal and no query runs.
+
+Over 300 lines on purpose: it is the registry, one ToolSpec per tool with the description
+the model reads, next to the one place that executes them.
 """
 
 from __future__ import annotations
@@ -379,10 +382,6 @@ class LLMShopTools:
             return _error(name, "the query took too long; try a narrower date range or filter")
         content, rows = format_result(name, data, self.settings.SHOP_CURRENCY)
         return ToolResult(name, True, content, data=data, row_count=rows, arguments=given)
-
-    def format_tool_result(self, name: str, data: Any) -> str:
-        """Compact, model-friendly text of a tool's data."""
-        return format_result(name, data, self.settings.SHOP_CURRENCY)[0]
 
 
 def _decode_arguments(arguments: Any) -> dict[str, Any]:

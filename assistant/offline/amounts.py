@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.offline.normalise import fold
 from assistant.offline.phrases import alternation, book
+from core.text import fold
 
 B, E = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 MAX_AMOUNT = 10**12

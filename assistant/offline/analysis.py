@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,13 +16,14 @@ from assistant.offline.entities import (
     find_vocabulary,
 )
 from assistant.offline.intent import Vocabulary
-from assistant.offline.normalise import Hit, Token, prepare, tokenize
+from assistant.offline.normalise import Hit
 from assistant.offline.periods import Period
 from assistant.offline.phrases import book
 from assistant.offline.ranges import find_period
+from core.language import language_of_tokens
+from core.text import Token, fold_aligned, tokenize
 
 MAX_CHARS = 1000
-_VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 
 
 def mask(text: str, start: int, end: int) -> str:
@@ -109,19 +109,6 @@ class Analysis:
         return True if self.g("premium") else None
 
 
-def detect_language(tokens: Sequence[Token]) -> str | None:
-    """'vi' or 'en' from accents and marker words; None when there is no clue."""
-    letters = {c for token in tokens for c in token.text.lower()}
-    if letters & _VIETNAMESE_LETTERS or sum(1 for t in tokens if t.marks) >= 2:
-        return "vi"
-    data = book().data
-    vi = sum(1 for t in tokens if t.fold in set(data["vietnamese_markers"]))
-    en = sum(1 for t in tokens if t.fold in set(data["english_markers"]))
-    if vi > en:
-        return "vi"
-    return "en" if en else None
-
-
 def _keywords(tokens: list[Token], blocked: frozenset[int], extra: frozenset[str]) -> list[Hit]:
     hits = book().groups.find(tokens, blocked, extra)
     return [hit for hit in hits if hit.key != "followup_start" or hit.first == 0]
@@ -129,11 +116,11 @@ def _keywords(tokens: list[Token], blocked: frozenset[int], extra: frozenset[str
 
 def analyse(text: str, today: date, vocabulary: Vocabulary) -> Analysis:
     """Read `text` (at most MAX_CHARS of it)."""
-    original, folded = prepare(text[:MAX_CHARS])
+    original, folded = fold_aligned(text[:MAX_CHARS])
     email, spans = find_email(original)
     for start, end in spans:
         folded = mask(folded, start, end)
-    language = detect_language(tokenize(original, folded))
+    language = language_of_tokens(tokenize(original, folded))
     period, found = find_period(original, folded, today)
     for item in found:
         folded = mask(folded, item.start, item.end)
@@ -146,7 +133,7 @@ def analyse(text: str, today: date, vocabulary: Vocabulary) -> Analysis:
         if hit.kind in ("product", "employee")
         for i in range(hit.first, hit.stop)
     )
-    extra = frozenset(re.findall(r"[^\W_]+", prepare(" ".join(h.term for h in vocab))[1]))
+    extra = frozenset(re.findall(r"[^\W_]+", fold_aligned(" ".join(h.term for h in vocab))[1]))
     hits = _keywords(tokens, fixed, extra)
     payment, payment_tokens = find_payment(tokens)
     groups: dict[str, float] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from assistant.offline.normalise import compile_phrase, prepare, term_matches, tokenize
+from assistant.offline.normalise import compile_phrase, term_matches
 from assistant.offline.periods import (
     Period,
     calendar_period,
@@ -19,6 +19,7 @@ from assistant.offline.periods import (
     rolling_period,
 )
 from assistant.offline.phrases import alternation, book, word_map, words
+from core.text import fold_aligned, tokenize
 
 B, E = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 Handler = Callable[[re.Match[str], "Ctx"], Period | None]
@@ -52,7 +53,7 @@ def _f(m: re.Match[str], name: str) -> str:
 
 
 def _in(value: str, items: list[str]) -> bool:
-    return bool(value) and re.sub(r"\s+", " ", value) in {prepare(i)[1] for i in items}
+    return bool(value) and re.sub(r"\s+", " ", value) in {fold_aligned(i)[1] for i in items}
 
 
 class Grammar:
@@ -66,11 +67,11 @@ class Grammar:
         self.weekdays = {k: int(v) for k, v in word_map(d["weekdays"]).items()}
         self.abbr = {k: int(v) for k, v in word_map(d["weekday_abbreviations"]).items()}
         numbers = d["number_words"]
-        en = {prepare(k)[1]: int(v) for k, v in numbers["en"].items()}
-        vi = {prepare(k)[1]: int(v) for k, v in numbers["vi"].items()}
+        en = {fold_aligned(k)[1]: int(v) for k, v in numbers["en"].items()}
+        vi = {fold_aligned(k)[1]: int(v) for k, v in numbers["vi"].items()}
         self.numbers = {**en, **vi}
         self.accented = {
-            prepare(w)[1]: compile_phrase(w) for w in words(d["weekdays"]) + words(d["months"])
+            fold_aligned(w)[1]: compile_phrase(w) for w in words(d["weekdays"]) + words(d["months"])
         }
         self.context = re.compile(rf"{B}{alternation(d['month_context_before'])}\s+$")
         a = alternation
@@ -209,7 +210,7 @@ class Grammar:
     def _accents(self, m: re.Match[str], c: Ctx, group: str, key: str) -> bool:
         phrase = self.accented.get(key)
         original = c.original[m.start(group) : m.end(group)]
-        tokens = tokenize(*prepare(original))
+        tokens = tokenize(*fold_aligned(original))
         if phrase is None or len(tokens) != len(phrase.terms):
             return True
         pairs = zip(tokens, phrase.terms, strict=True)
@@ -241,7 +242,7 @@ class Grammar:
         if month is None or not 1 <= month <= 12:
             return None
         ry, word = _f(m, "ry"), re.sub(r"\s+", " ", _f(m, "mon"))
-        needs = word in {prepare(w)[1] for w in self.d["months_need_context"]}
+        needs = word in {fold_aligned(w)[1] for w in self.d["months_need_context"]}
         if needs and not (_f(m, "y") or ry or self.context.search(c.folded[: m.start()])):
             return None
         if ry:

@@ -9,16 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.offline.intent import Vocabulary
-from assistant.offline.normalise import (
-    WORD_RE,
-    Phrase,
-    PhraseMatcher,
-    Token,
-    close,
-    compile_phrase,
-    fold,
-)
+from assistant.offline.normalise import Phrase, PhraseMatcher, close, compile_phrase
 from assistant.offline.phrases import book
+from core.text import WORD_RE, Token, fold
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 QUOTED_RE = re.compile(

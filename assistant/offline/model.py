@@ -8,7 +8,6 @@ them — through the same tool loop as any hosted model, with no key and no netw
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from datetime import date
@@ -31,27 +30,16 @@ from assistant.offline.writer import good_entry, text, write_reply
 from assistant.prompts import CORRECTION_LEAD
 from tools.formatting import parse_result
 
-_TODAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-_SHOP = re.compile(r"assistant of (.+?)\.\n")
 OWNER_ONLY_HINT = "get_revenue_by_filters"
 
 
-def _today(messages: list[dict[str, Any]]) -> date:
-    for message in messages:
-        if message.get("role") == "system":
-            match = _TODAY.search(str(message.get("content") or ""))
-            if match:
-                return date.fromisoformat(match.group(1))
-    return date.today()
-
-
-def _shop(messages: list[dict[str, Any]]) -> str:
-    for message in messages:
-        if message.get("role") == "system":
-            match = _SHOP.search(str(message.get("content") or ""))
-            if match:
-                return match.group(1)
-    return "shop"
+def _context(kwargs: dict[str, Any]) -> tuple[date, str]:
+    """Today (shop time) and the shop's name, as the tool loop passes them (LiteLLM metadata,
+    see assistant.llm.shop_context); the system's date and "shop" without them."""
+    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+    today = metadata.get("shop_today")
+    shop = metadata.get("shop_name") or "shop"
+    return (date.fromisoformat(today) if today else date.today()), shop
 
 
 def _user_texts(messages: list[dict[str, Any]]) -> list[str]:
@@ -144,21 +132,23 @@ class OfflineLLM(CustomLLM):
             tool["function"]["name"] for tool in optional.get("tools") or [] if "function" in tool
         }
         response: ModelResponse = kwargs.get("model_response") or ModelResponse()
-        decision = await self._decide(messages, offered)
+        today, shop = _context(kwargs)
+        decision = await self._decide(messages, offered, today=today, shop=shop)
         return _fill(response, kwargs.get("model", "offline"), decision, messages)
 
     def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
         """The offline model answers only through the async path."""
         raise NotImplementedError("use litellm.acompletion with the offline model")
 
-    async def _decide(self, messages: list[dict[str, Any]], offered: set[str]) -> dict[str, Any]:
+    async def _decide(
+        self, messages: list[dict[str, Any]], offered: set[str], *, today: date, shop: str
+    ) -> dict[str, Any]:
         users = _user_texts(messages)
         current = users[-1] if users else ""
         # Staff outside ANALYTICS_ROLES are offered the desk but not the figures: their
         # questions are read as an owner's, and a figure they ask for is declined below.
         team = OWNER_ONLY_HINT in offered or ANSWER in offered
         role = "owner" if team else "shopper"
-        today = _today(messages)
         vocabulary = await load_vocabulary(role)
         previous = self._previous(users[:-1], today, role, vocabulary)
         intent = parse(current, today=today, role=role, vocabulary=vocabulary, previous=previous)
@@ -177,7 +167,7 @@ class OfflineLLM(CustomLLM):
             return {"tool": intent.tool, "arguments": intent.arguments}
         if intent.tool in OWNER_TOOLS:
             return {"content": text(intent.language, "owners_only")}
-        return {"content": self._small_talk(intent, role, _shop(messages))}
+        return {"content": self._small_talk(intent, role, shop)}
 
     @staticmethod
     def _previous(

@@ -1,78 +1,12 @@
-"""Accent folding, tokenising and typo-tolerant phrase matching for the offline parser."""
+"""Typo-tolerant phrase matching for the offline parser (folding and tokens: core/text.py)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-WORD_RE = re.compile(r"[^\W_]+")
-
-
-def _fold_char(ch: str) -> str:
-    low = ch.lower()
-    if len(low) != 1:
-        low = ch
-    if low == "đ":
-        return "d"
-    base = "".join(c for c in unicodedata.normalize("NFD", low) if not unicodedata.combining(c))
-    return base if len(base) == 1 else low
-
-
-def prepare(text: str) -> tuple[str, str]:
-    """Return the NFC text and its folded twin (lower-case, accents stripped, same length)."""
-    original = unicodedata.normalize("NFC", text)
-    return original, "".join(_fold_char(c) for c in original)
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and strip its accents (đ becomes d)."""
-    return prepare(text)[1]
-
-
-def marks_of(word: str) -> str:
-    """The word's diacritics as a sorted signature, whatever the tone-mark placement."""
-    low = word.lower()
-    marks = sorted(c for c in unicodedata.normalize("NFD", low) if unicodedata.combining(c))
-    return "".join(marks) + ("đ" if "đ" in low else "")
-
-
-def stem(word: str) -> str:
-    """A folded word without a plural -s."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-@dataclass(frozen=True)
-class Token:
-    """One word of the message, with its span in the (NFC) text."""
-
-    index: int
-    start: int
-    end: int
-    text: str
-    fold: str
-    stem: str
-    marks: str
-
-    @property
-    def capitalised(self) -> bool:
-        """Whether the word was typed with a capital first letter."""
-        return self.text[:1].isupper()
-
-
-def tokenize(original: str, folded: str) -> list[Token]:
-    """The words of `folded`, each linked to its original spelling."""
-    tokens: list[Token] = []
-    for match in WORD_RE.finditer(folded):
-        start, end = match.span()
-        word = match.group()
-        raw = original[start:end]
-        tokens.append(Token(len(tokens), start, end, raw, word, stem(word), marks_of(raw)))
-    return tokens
+from core.text import WORD_RE, Token, fold_aligned, marks_of, stem
 
 
 @dataclass(frozen=True)
@@ -95,7 +29,7 @@ class Phrase:
 
 def compile_phrase(text: str, strict: frozenset[str] = frozenset()) -> Phrase | None:
     """Compile `text`; a lone accented word folding to a word in `strict` must keep its accents."""
-    original, folded = prepare(text)
+    original, folded = fold_aligned(text)
     found = [(m.group(), original[m.start() : m.end()]) for m in WORD_RE.finditer(folded)]
     single = len(found) == 1
     terms = []

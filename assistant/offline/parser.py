@@ -2,7 +2,7 @@
 
 No network and no model: the message is folded (accents stripped for matching),
 dates, amounts and e-mails are read by the grammars in dates.py and amounts.py,
-keywords come from the weighted phrase tables in phrases.yaml (typos tolerated),
+keywords come from the weighted phrase tables in core/data/phrases.yaml (typos tolerated),
 catalog and staff names from the caller's Vocabulary, and the intent is the best
 of a few scores (scoring.py). Shoppers never get owner tools.
 """

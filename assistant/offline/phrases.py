@@ -6,23 +6,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from assistant.offline.normalise import (
-    WORD_RE,
-    Phrase,
-    PhraseMatcher,
-    Term,
-    Token,
-    compile_phrase,
-    fold,
-    term_matches,
-)
-
-PATH = Path(__file__).with_name("phrases.yaml")
+from assistant.offline.normalise import Phrase, PhraseMatcher, Term, compile_phrase, term_matches
+from core import data as data_files
+from core.text import WORD_RE, Token, fold
 
 
 def words(value: Any) -> list[str]:
@@ -96,8 +84,8 @@ def _stops(data: dict[str, Any], strict: frozenset[str]) -> dict[str, tuple[Term
 
 @lru_cache(maxsize=1)
 def book() -> PhraseBook:
-    """The phrase tables (read from phrases.yaml on first use)."""
-    data: dict[str, Any] = yaml.safe_load(PATH.read_text(encoding="utf-8"))
+    """The phrase tables (read from core/data/phrases.yaml on first use)."""
+    data: dict[str, Any] = data_files.load("phrases.yaml")
     english = words(data["stop_words"]["en"]) + words(data["common_words"])
     strict = frozenset(fold(w) for w in english if w.isascii())
     known = set(strict)

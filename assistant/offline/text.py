@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from assistant.offline.analysis import Analysis
-from assistant.offline.normalise import Token
 from assistant.offline.phrases import book
+from core.text import Token
 
 _BREAK = set(",;?!.#()[]")
 _QUERY_FALLBACK_DROP = (

@@ -7,15 +7,10 @@ import time
 from loguru import logger
 
 from assistant.offline.parser import Vocabulary
-from database import connection
+from database import connection, load_sql
 
 TTL_SECONDS = 60.0
-VOCABULARY_SQL = """
-SELECT 'category' AS kind, lower(category) AS term FROM products WHERE category IS NOT NULL
-UNION SELECT 'brand', lower(brand) FROM products WHERE brand IS NOT NULL
-UNION SELECT 'product', lower(name) FROM products
-UNION SELECT 'employee', lower(name) FROM employees
-"""
+SQL = load_sql("catalog.sql")
 _cache: dict[str, tuple[float, Vocabulary]] = {}
 
 
@@ -25,7 +20,7 @@ async def load_vocabulary(role: str) -> Vocabulary:
     if cached and time.monotonic() - cached[0] < TTL_SECONDS:
         return cached[1]
     try:
-        rows = await connection().execute_query_dict(VOCABULARY_SQL)
+        rows = await connection().execute_query_dict(SQL["vocabulary_terms"])
     except (OSError, RuntimeError) as exc:
         logger.warning("Offline model: no vocabulary ({}); parsing without it", exc)
         return Vocabulary()

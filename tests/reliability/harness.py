@@ -1,36 +1,22 @@
-"""Real server processes for the reliability suite: gunicorn (several workers), fakes, probes."""
+"""The reliability suite's own helpers: the servers' environment, message plans, webhook posts and
+what the fake Graph API received (server processes: testing/servers.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import psutil
 import requests
 
-from config import PROJECT_ROOT
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import FakeLLM, Step, delay, text
-
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import FakeLLM, Step, delay, text
 
 
 def echo_responder(latency: float = 0.1) -> Callable[[dict[str, Any]], Step]:
@@ -41,72 +27,6 @@ def echo_responder(latency: float = 0.1) -> Callable[[dict[str, Any]], Step]:
         return delay(latency, text(f"echo: {users[-1]['content']}"))
 
     return respond
-
-
-@dataclass
-class Server:
-    """One `gunicorn -w N main:app` process tree, as deployments run it."""
-
-    env: dict[str, str]
-    workers: int = 2
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    log: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 90.0) -> Server:
-        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"reliability-{self.port}.log"
-        handle = self.log.open("wb")
-        self.process = subprocess.Popen(
-            [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "main:app"],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **self.env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-        self.wait_healthy(timeout)
-        return self
-
-    def wait_healthy(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
-        raise AssertionError(f"server on {self.port} did not become healthy: {self.tail()}")
-
-    def worker_pids(self) -> list[int]:
-        assert self.process is not None
-        return [child.pid for child in psutil.Process(self.process.pid).children()]
-
-    def kill_worker(self) -> int:
-        """SIGKILL one worker process (gunicorn's master starts a new one)."""
-        pids = self.worker_pids()
-        victim = pids[int(time.monotonic() * 1000) % len(pids)]
-        os.kill(victim, signal.SIGKILL)
-        return victim
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        self.process = None
-
-    def tail(self, lines: int = 40) -> str:
-        if self.log is None or not self.log.exists():
-            return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def server_env(database_url: str, graph: FakeGraph, llm: FakeLLM, **extra: str) -> dict[str, str]:
@@ -218,15 +138,6 @@ def order_violations(graph: FakeGraph, plan: Plan) -> int:
         if first_seen != sorted(first_seen):
             bad += 1
     return bad
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 class Sender(threading.Thread):

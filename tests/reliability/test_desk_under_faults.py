@@ -16,10 +16,11 @@ import psycopg
 import pytest
 
 from database.connection import libpq_url
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import FakeLLM, Step, delay, text, tool_calls
-from tests.reliability.harness import Server, message_payload, post, server_env, wait_until
-from tests.support.databases import fresh_database
+from testing.databases import fresh_database
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import FakeLLM, Step, delay, text, tool_calls
+from testing.servers import Gunicorn, wait_until
+from tests.reliability.harness import message_payload, post, server_env
 
 STAFF = ("8100000000000001", "8100000000000002")
 
@@ -48,7 +49,7 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
 
 
-def killer(server: Server, times: int, kills: list[int]) -> threading.Thread:
+def killer(server: Gunicorn, times: int, kills: list[int]) -> threading.Thread:
     """SIGKILL a worker `times` times, at random moments over the next few seconds."""
 
     def run() -> None:
@@ -64,7 +65,7 @@ def killer(server: Server, times: int, kills: list[int]) -> threading.Thread:
 def test_kill_9_during_escalations_and_answers_keeps_each_exactly_once(setup: Any) -> None:
     graph, llm, url = setup
     shoppers = [f"82000000000{n:05d}" for n in range(30)]
-    server = Server(server_env(url, graph, llm, OWNER_PSIDS=",".join(STAFF))).start()
+    server = Gunicorn(server_env(url, graph, llm, OWNER_PSIDS=",".join(STAFF))).start()
     kills: list[int] = []
     try:
         chaos = killer(server, 2, kills)

@@ -122,7 +122,7 @@ def _stored(run: Any) -> int:
 )
 def test_unsigned_or_mis_signed_posts_are_403_and_store_nothing(
     fuzz_app, run, procrastinate_schema, body, header
-) -> None:  # noqa: ANN001
+) -> None:
     before = _stored(run)
     headers = {"Content-Type": "application/json"}
     if header is not None:
@@ -140,14 +140,14 @@ def test_unsigned_or_mis_signed_posts_are_403_and_store_nothing(
         st.text(max_size=200).map(str.encode),
     )
 )
-def test_signed_garbage_never_gets_a_5xx(fuzz_app, procrastinate_schema, body) -> None:  # noqa: ANN001
+def test_signed_garbage_never_gets_a_5xx(fuzz_app, procrastinate_schema, body) -> None:
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(SECRET, body)}
     response = fuzz_app.test_client().post("/facebook", data=body, headers=headers)
     assert response.status_code in (200, 400, 413)
 
 
 @pytest.mark.parametrize("path", META_BODIES, ids=lambda path: path.relative_to(META).as_posix())
-def test_metas_own_bodies_are_acknowledged_every_time(fuzz_app, procrastinate_schema, path) -> None:  # noqa: ANN001
+def test_metas_own_bodies_are_acknowledged_every_time(fuzz_app, procrastinate_schema, path) -> None:
     """Every stored Meta body, signed over its bytes exactly as stored (escaping kept), and
     delivered twice as Meta re-delivers: 200 each time (issue #14)."""
     body = path.read_bytes()
@@ -230,7 +230,7 @@ def _encode(body: Any, ascii_only: bool) -> bytes:
 @given(body=hostile_body, ascii_only=st.booleans())
 def test_bodies_the_database_cannot_store_never_get_a_5xx(
     fuzz_app, procrastinate_schema, body, ascii_only
-) -> None:  # noqa: ANN001
+) -> None:
     raw = _encode(body, ascii_only)
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(SECRET, raw)}
     response = fuzz_app.test_client().post("/facebook", data=raw, headers=headers)
@@ -274,7 +274,7 @@ arguments = st.one_of(
 @given(name=tool_names, args=arguments, role=st.sampled_from(["owner", "shopper"]))
 def test_tool_calls_always_return_a_result_never_sql_or_a_database_error(
     run, demo_shop, name, args, role
-) -> None:  # noqa: ANN001
+) -> None:
     async def go() -> Any:
         return await LLMShopTools().execute_tool(name, args, Caller("fuzz-psid", role))
 

@@ -12,9 +12,9 @@ import pytest
 from database import connection
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import text, tool_calls
 from tests.conftest import make_settings
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import text, tool_calls
 from tools.llm_tools import TOOLS
 
 OWNER_TOOLS = [name for name, spec in TOOLS.items() if "shopper" not in spec.roles]
@@ -48,7 +48,7 @@ def obeying_model(body: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("message", INJECTIONS)
 def test_injection_gets_no_owner_data(
     run, demo_shop, database_url, fake_llm, graph, message
-) -> None:  # noqa: ANN001
+) -> None:
     graph.reset()
     fake_llm.reset()
     fake_llm.responder = obeying_model

@@ -12,18 +12,17 @@ import psutil
 import pytest
 import requests
 
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import FakeLLM
+from testing.databases import fresh_database
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import FakeLLM
+from testing.servers import Gunicorn, wait_until
 from tests.reliability.harness import (
     Plan,
-    Server,
     echo_responder,
     message_payload,
     replies_by_token,
     server_env,
-    wait_until,
 )
-from tests.support.databases import fresh_database
 
 pytestmark = pytest.mark.slow
 POSTS = 2400
@@ -40,7 +39,7 @@ def setup() -> Iterator[tuple[FakeGraph, FakeLLM, str]]:
     llm.stop()
 
 
-def _rss_mb(server: Server) -> float:
+def _rss_mb(server: Gunicorn) -> float:
     assert server.process is not None
     tree = [psutil.Process(server.process.pid), *psutil.Process(server.process.pid).children()]
     return sum(p.memory_info().rss for p in tree) / 2**20
@@ -48,7 +47,7 @@ def _rss_mb(server: Server) -> float:
 
 def test_bounded_load_keeps_answers_fast_drains_and_memory_flat(setup: Any) -> None:
     graph, llm, url = setup
-    server = Server(server_env(url, graph, llm)).start()
+    server = Gunicorn(server_env(url, graph, llm)).start()
     try:
         plan = Plan(senders=POSTS, per_sender=1)
         messages = plan.messages()

@@ -15,21 +15,20 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.graph import FakeGraph
-from tests.fakes.llm import FakeLLM
+from testing.databases import fresh_database
+from testing.fakes.graph import FakeGraph
+from testing.fakes.llm import FakeLLM
+from testing.servers import Gunicorn, wait_until
 from tests.reliability.harness import (
     Plan,
     Sender,
-    Server,
     echo_responder,
     message_payload,
     order_violations,
     post,
     replies_by_token,
     server_env,
-    wait_until,
 )
-from tests.support.databases import fresh_database
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +62,12 @@ def report(name: str, plan: Plan, graph: FakeGraph, **extra: Any) -> dict[str, A
     return figures
 
 
-def test_kill_9_of_workers_loses_and_duplicates_nothing(fakes, db_url) -> None:  # noqa: ANN001
+def test_kill_9_of_workers_loses_and_duplicates_nothing(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
     llm.responder = echo_responder(0.15)
-    server = Server(server_env(db_url, graph, llm)).start()
+    server = Gunicorn(server_env(db_url, graph, llm)).start()
     try:
         plan = Plan(senders=50, per_sender=4)
         sender = Sender(server.url, plan)
@@ -97,12 +96,12 @@ def report_quiet(plan: Plan, graph: FakeGraph) -> int:
     return sum(1 for _, mid, _ in plan.messages() if replies.get(mid.removeprefix("m_")))
 
 
-def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> None:  # noqa: ANN001
+def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
     llm.responder = echo_responder(0.02)
-    server = Server(server_env(db_url, graph, llm)).start()
+    server = Gunicorn(server_env(db_url, graph, llm)).start()
     try:
         plan = Plan(senders=20, per_sender=3)
         payloads = [
@@ -135,7 +134,7 @@ def test_duplicate_and_batched_deliveries_get_one_reply_each(fakes, db_url) -> N
     assert figures["lost"] == 0 and figures["duplicated"] == 0
 
 
-def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, db_url) -> None:  # noqa: ANN001
+def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, db_url) -> None:
     graph, llm = fakes
     graph.reset()
     llm.reset()
@@ -158,8 +157,8 @@ def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, d
         return inner(body)
 
     llm.responder = responder
-    first = Server(server_env(db_url, graph, llm)).start()
-    second = Server(server_env(db_url, graph, llm), workers=1).start()
+    first = Gunicorn(server_env(db_url, graph, llm)).start()
+    second = Gunicorn(server_env(db_url, graph, llm), workers=1).start()
     try:
         plan = Plan(senders=10, per_sender=6)
         # The same senders' messages arrive at both servers, alternating, in order.
@@ -186,8 +185,8 @@ def test_two_server_processes_answer_each_sender_in_order_one_at_a_time(fakes, d
     assert overlaps == []
 
 
-def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db_url) -> None:  # noqa: ANN001
-    from tests.fakes.llm import delay, error, garbage, text
+def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db_url) -> None:
+    from testing.fakes.llm import delay, error, garbage, text
 
     graph, llm = fakes
     graph.reset()
@@ -204,7 +203,7 @@ def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db
         return failures[n % len(failures)] if outage else healthy_reply(body)
 
     llm.responder = responder
-    server = Server(server_env(db_url, graph, llm, LLM_TIMEOUT="2")).start()
+    server = Gunicorn(server_env(db_url, graph, llm, LLM_TIMEOUT="2")).start()
     try:
         outage = Plan(senders=10, per_sender=2)
         sender = Sender(server.url, outage, threads=5)
@@ -227,15 +226,15 @@ def test_llm_outage_gets_one_apology_each_and_the_server_stays_healthy(fakes, db
     assert figures["lost"] == 0 and figures["duplicated"] == 0
 
 
-def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fakes, db_url) -> None:  # noqa: ANN001
-    from tests.fakes.graph import graph_error
+def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fakes, db_url) -> None:
+    from testing.fakes.graph import graph_error
 
     graph, llm = fakes
     graph.reset()
     llm.reset()
     llm.responder = echo_responder(0.01)
     graph.script(graph_error(2), graph_error(613), graph_error(1200), graph_error(-1))
-    server = Server(server_env(db_url, graph, llm)).start()
+    server = Gunicorn(server_env(db_url, graph, llm)).start()
     try:
         transient = Plan(senders=4, per_sender=1)
         Sender(server.url, transient, threads=4).run()
@@ -252,7 +251,7 @@ def test_send_api_failures_are_retried_or_dropped_by_class_never_duplicated(fake
     assert dropped == 0  # permanent errors are not retried
 
 
-def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) -> None:  # noqa: ANN001
+def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) -> None:
     import warnings
 
     from database.embedded import start_embedded
@@ -267,7 +266,7 @@ def test_database_restart_mid_run_loses_nothing_acknowledged(fakes, tmp_path) ->
     llm.responder = echo_responder(0.05)
     datadir = tmp_path / "pg"
     url = start_embedded(datadir)
-    server = Server(server_env(url, graph, llm)).start()
+    server = Gunicorn(server_env(url, graph, llm)).start()
     try:
         before = Plan(senders=10, per_sender=2)
         Sender(server.url, before, threads=5).run()

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from core.periods import day_bounds, local_today
 from database import load_sql
 from tools.args import ToolArgumentError, validate_args
 from tools.metrics.args import MetricsArgs
@@ -28,7 +29,6 @@ from tools.metrics.query import (
 )
 from tools.metrics.question import Compiled, Question
 from tools.metrics.resolve import Resolved, resolve
-from tools.periods import day_bounds, local_today
 from tools.readonly import ReadOnlyQueries
 
 SQL = load_sql("metrics.sql")

@@ -13,53 +13,95 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from core import data
+from core.text import fold
 from tools.args import ToolArgumentError
 from tools.metrics.args import MetricsArgs
 from tools.metrics.definitions import payment_key
 from tools.metrics.question import Filters
-from tools.text import TRANSLATIONS, fold
 
 Fetch = Callable[[str, list[Any]], Awaitable[list[dict[str, Any]]]]
 HONORIFICS = frozenset(
     "anh chi em co chu ban bac ong ba di nv mr mrs ms miss mx sir madam staff".split()
 )
-# Two-word Vietnamese phrases that name one English word of a catalog ("trà trái cây" is
-# Fruit Tea, "trà lá" Tea Leaves), read before the word-by-word table.
-PHRASES = {"trai cay": "fruit", "hoa qua": "fruit", "la tra": "leaves", "tra la": "tea leaves"}
+# Vietnamese catalog words the shop's synonym table (core/data/synonyms.yaml) may lack.
+EXTRA_PHRASES = {
+    "trai cay": ("fruit",),
+    "hoa qua": ("fruit",),
+    "tra la": ("tea", "leaves"),
+    "cf": ("coffee",),
+}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_MATCHES = 50
 SHOWN = 20
 
 
-def name_words(text: str) -> list[str]:
-    """The folded words of a name as asked, without honorifics."""
-    folded = " ".join(_WORD.findall(fold(text)))
-    for phrase, english in PHRASES.items():
-        folded = re.sub(rf"\b{phrase}\b", english, folded)
-    words = folded.split()
-    kept = [w for w in words if w not in HONORIFICS]
-    return kept or words
+@cache
+def _catalog_phrases() -> list[tuple[str, tuple[str, ...]]]:
+    """Vietnamese words → the catalog's English words, longest phrases first."""
+    table = data.load("synonyms.yaml")["synonyms"]
+    phrases = {" ".join(_WORD.findall(fold(str(k)))): tuple(v) for k, v in table.items()}
+    phrases.update(EXTRA_PHRASES)
+    return sorted(phrases.items(), key=lambda item: (-len(item[0].split()), item[0]))
 
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _translated(words: list[str]) -> list[set[str]]:
-    """Each word with its English counterparts from the shop's table ("tra" → tea) and its
-    singular ("croissants" → croissant)."""
-    return [
-        {word, _singular(word), *TRANSLATIONS.get(word, "").split("|")} - {""} for word in words
-    ]
+def name_words(text: str) -> list[str]:
+    """The folded words of a person's name as asked, without honorifics."""
+    words = _WORD.findall(fold(text))
+    kept = [w for w in words if w not in HONORIFICS]
+    return list(dict.fromkeys(kept or words))
+
+
+Slots = list[frozenset[str]]
+
+
+def catalog_slots(text: str) -> Slots:
+    """What a catalog name asks for, each slot a set of words any of which will do: a word
+    (and its singular), or a Vietnamese phrase's English words — a one-word phrase's are
+    alternatives ("bánh": cake, bread, cookie…), a longer one's each a slot of its own
+    ("trà sữa": milk, tea)."""
+    folded = " " + " ".join(_WORD.findall(fold(text))) + " "
+    slots: Slots = []
+    for phrase, english in _catalog_phrases():
+        while f" {phrase} " in folded:
+            folded = folded.replace(f" {phrase} ", " ", 1)
+            if len(phrase.split()) == 1:
+                slots.append(frozenset({phrase, *english}))
+            else:
+                slots += [frozenset({word}) for word in english]
+    slots += [frozenset({w, _singular(w)}) for w in folded.split() if w not in HONORIFICS]
+    return list(dict.fromkeys(slots))
+
+
+def _words_of(name: str) -> set[str]:
+    have = set(_WORD.findall(fold(name)))
+    return have | {_singular(word) for word in have}
 
 
 def matches_words(asked: list[str], name: str) -> bool:
-    """Whether every asked word is a word of `name` (or of its English counterpart)."""
+    """Whether every asked word (or its singular) is a word of `name`."""
+    have = _words_of(name)
+    return bool(asked) and all({w, _singular(w)} & have for w in asked)
+
+
+def matches_slots(slots: Slots, name: str) -> bool:
+    """Whether every slot has a word of `name`."""
+    have = _words_of(name)
+    return bool(slots) and all(slot & have for slot in slots)
+
+
+def names_whole(slots: Slots, name: str) -> bool:
+    """Whether the slots name all of `name`'s words ("trà sữa" is all of Milk Tea)."""
     have = set(_WORD.findall(fold(name)))
-    have |= {_singular(word) for word in have}
-    return bool(asked) and all(options & have for options in _translated(asked))
+    return bool(have) and all(any(word in slot or _singular(word) in slot for slot in slots)
+                              for word in have)  # fmt: skip
 
 
 def phone_digits(text: str) -> str | None:
@@ -112,27 +154,29 @@ async def _customers(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
 async def _categories(fetch: Fetch, value: str, field: str) -> list[tuple[str, str]]:
     """(lower-case key, name) of the categories `value` names (all its words)."""
     rows = await fetch("metrics_categories", [])
-    asked = name_words(value)
-    exact = [r for r in rows if fold(str(r["name"])).split() == asked]
-    found = exact or [r for r in rows if matches_words(asked, str(r["name"]))]
+    slots = catalog_slots(value)
+    # A category named whole ("trà sữa": Milk Tea), else every one with all the words asked
+    # ("trà": every tea).
+    whole = [r for r in rows if names_whole(slots, str(r["name"]))
+             and matches_slots(slots, str(r["name"]))]  # fmt: skip
+    found = whole or [r for r in rows if matches_slots(slots, str(r["name"]))]
     return [(str(r["key"]), str(r["name"])) for r in found]
 
 
 async def _brands(fetch: Fetch, value: str) -> list[tuple[str, str]]:
     rows = await fetch("metrics_brands", [])
-    asked = name_words(value)
-    found = [r for r in rows if matches_words(asked, str(r["name"]))]
+    slots = catalog_slots(value)
+    found = [r for r in rows if matches_slots(slots, str(r["name"]))]
     if not found:
         raise _none_found("brand", value, [str(r["name"]) for r in rows])
     return [(str(r["key"]), str(r["name"])) for r in found]
 
 
 async def _products(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
-    asked = name_words(value)
     patterns = [
         # Whole words, singular or plural ("cookie" finds "Almond Cookies").
-        "(" + "|".join(rf"\m{re.escape(option)}s?\M" for option in sorted(options)) + ")"
-        for options in _translated(asked)
+        "(" + "|".join(rf"\m{re.escape(option)}s?\M" for option in sorted(slot)) + ")"
+        for slot in catalog_slots(value)
     ]
     rows = await fetch("metrics_products_by_name", [patterns, MAX_MATCHES])
     if not rows:

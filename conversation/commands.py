@@ -1,53 +1,15 @@
-"""Chat commands handled without the model, and the user's language."""
+"""Chat commands recognised without a model (a fresh start, "delete my data", "talk to a
+person"), and the fixed replies to the first two."""
 
 from __future__ import annotations
 
 import re
 
-from tools.text import fold
+from core import data
+from core.text import fold
 
-_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
-_VIETNAMESE_WORDS = {
-    "chao",
-    "xin",
-    "cam",
-    "on",
-    "khong",
-    "ban",
-    "minh",
-    "toi",
-    "doanh",
-    "thu",
-    "hang",
-    "don",
-    "cua",
-    "gi",
-    "nao",
-    "bao",
-    "nhieu",
-    "co",
-    "tra",
-    "sua",
-}
-RESET_COMMANDS = {
-    "reset",
-    "/reset",
-    "new chat",
-    "new conversation",
-    "start over",
-    "restart",
-    "bat dau lai",
-    "lam moi",
-    "cuoc tro chuyen moi",
-}
-DELETE_COMMANDS = {
-    "delete my data",
-    "/delete",
-    "forget me",
-    "delete my history",
-    "xoa du lieu cua toi",
-    "xoa du lieu",
-}
+RESET_COMMANDS = frozenset(data.load("words.yaml")["reset_commands"])
+DELETE_COMMANDS = frozenset(data.load("words.yaml")["delete_commands"])
 
 
 _HUMAN_REQUEST = re.compile(
@@ -81,14 +43,6 @@ def is_delete_request(text: str) -> bool:
     return _command(text) in DELETE_COMMANDS
 
 
-def detect_language(text: str) -> str:
-    """`vi` for Vietnamese (by its letters, or common words without accents), else `en`."""
-    if _VIETNAMESE_LETTERS.search(text.lower()):
-        return "vi"
-    words = set(fold(text).split())
-    return "vi" if len(words & _VIETNAMESE_WORDS) >= 2 else "en"
-
-
 REPLIES = {
     "reset": {
         "en": "Okay, starting a new conversation. How can I help?",
@@ -97,10 +51,6 @@ REPLIES = {
     "deleted": {
         "en": "Done: your chat history with us has been deleted.",
         "vi": "Xong: lịch sử trò chuyện của bạn đã được xóa.",
-    },
-    "apology": {
-        "en": "Sorry, I can't answer right now. Please try again in a few minutes.",
-        "vi": "Xin lỗi, hiện mình chưa trả lời được. Bạn thử lại sau ít phút nhé.",
     },
 }
 

@@ -134,7 +134,7 @@ class FakeGraph:
             def log_message(self, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) or b"{}"
                 if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
@@ -163,7 +163,7 @@ class FakeGraph:
                 else:
                     self._send(reply["status"], reply["body"])
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = {key: values[-1] for key, values in parse_qs(url.query).items()}
                 self._send(*fake._ids_for_pages(url.path, query))

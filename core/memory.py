@@ -1,9 +1,11 @@
-"""Conversation memory: one session per sender per shop-local day, trimmed history, highlights.
+"""Conversation memory: one session per sender per shop-local day, and its highlights.
 
 A session's messages live in `session.message["messages"]` in OpenAI chat format
 (plus a `ts` key we strip before sending). `users_sessions` links a sender to the
 session of each day; when a new day opens a session, a few highlights of the
 earlier ones are carried over so the sender is remembered without the transcript.
+Written by the assistant (its turns), the desk (what a person said during a handover) and
+the channel (a flood's superseded messages); the model's trimmed view is assistant/history.py.
 """
 
 from __future__ import annotations
@@ -129,47 +131,3 @@ async def add_highlight(psid: str, today: date, note: str) -> None:
 async def reset_conversation(psid: str) -> None:
     """Close the sender's open sessions, so the next message starts fresh."""
     await connection().execute_query(SQL["close_sessions"], [psid])
-
-
-def split_turns(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Group stored messages into turns, each starting at a user message."""
-    turns: list[list[dict[str, Any]]] = []
-    for message in messages:
-        if message.get("role") == "user" or not turns:
-            turns.append([])
-        turns[-1].append(message)
-    return turns
-
-
-def for_model(message: dict[str, Any]) -> dict[str, Any]:
-    """A stored message as the chat API expects it (our bookkeeping keys removed)."""
-    return {
-        k: v
-        for k, v in message.items()
-        if k in {"role", "content", "tool_calls", "tool_call_id", "name"}
-    }
-
-
-def trim_history(
-    messages: list[dict[str, Any]], *, model: str, token_budget: int, max_messages: int
-) -> list[dict[str, Any]]:
-    """The newest whole turns that fit the token budget and message cap.
-
-    Whole turns are dropped oldest first, so a tool result is never sent without
-    the assistant message that called it.
-    """
-    from litellm import token_counter  # LiteLLM takes seconds to import: only when trimming
-
-    turns = [[for_model(m) for m in turn] for turn in split_turns(messages)]
-    turns = [turn for turn in turns if turn and turn[0].get("role") == "user"]
-    kept: list[list[dict[str, Any]]] = []
-    count = 0
-    for turn in reversed(turns):
-        candidate = [m for t in [turn, *kept] for m in t]
-        if count + len(turn) > max_messages:
-            break
-        if token_counter(model=model, messages=candidate) > token_budget:
-            break
-        kept.insert(0, turn)
-        count += len(turn)
-    return [m for turn in kept for m in turn]

@@ -1,1 +1,0 @@
-"""Test helpers: throwaway databases, a loop to run coroutines on, fake servers."""
