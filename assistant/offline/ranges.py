@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
 from assistant.offline.dates import Found, Grammar, grammar
 from assistant.offline.periods import Period
+
+# "from 1 to 15 Nov", "1-15/11", "từ 1 đến 15/11": a bare day before a dated end.
+_BARE_START = re.compile(
+    r"(?:(?<![a-z0-9])(?:from|between|tu ngay|tu)\s+)?(?:the\s+)?(?<![\d/.-])(?P<d>\d{1,2})"
+    r"(?:st|nd|rd|th)?\s*(?:to|-|–|~|until|till|through|thru|and|den|toi)\s*(?:the\s+)?$"
+)
 
 
 def _point(period: Period) -> bool:
@@ -26,7 +33,26 @@ def combine(g: Grammar, found: list[Found], folded: str, today: date) -> list[Fo
             merged = _range(g, a, b, folded)
             if merged is not None:
                 extra.append(merged)
+        bare = _bare_range(a, folded)
+        if bare is not None:
+            extra.append(bare)
     return found + extra
+
+
+def _bare_range(b: Found, folded: str) -> Found | None:
+    """A range whose first day is a bare number: "from 1 to 15 Nov"."""
+    if b.period.start != b.period.end or b.period.calendar or b.period.implicit_month:
+        return None
+    m = _BARE_START.search(folded[: b.start])
+    if m is None:
+        return None
+    try:
+        start = b.period.start.replace(day=int(m.group("d")))
+    except ValueError:
+        return None
+    if start > b.period.end:
+        return None
+    return Found(m.start(), b.end, Period(start, b.period.end))
 
 
 def _range(g: Grammar, a: Found, b: Found, folded: str) -> Found | None:
@@ -37,6 +63,12 @@ def _range(g: Grammar, a: Found, b: Found, folded: str) -> Found | None:
     if sep is None or (sep.group().strip() == "and" and prefix is None):
         return None
     end = b.period.end
+    if a.period.implicit_month:
+        try:  # "the 20th to the 25th of November": the first day is in the second's month
+            start = a.period.start.replace(year=end.year, month=end.month)
+        except ValueError:
+            return None
+        a = replace(a, period=Period(start, start))
     if end < a.period.start and b.period.implicit_year:
         try:
             end = end.replace(year=end.year + 1)
