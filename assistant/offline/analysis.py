@@ -205,6 +205,15 @@ def analyse(text: str, today: date, vocabulary: Vocabulary) -> Analysis:
     )
     tokens = tokenize(original, folded)
     vocab = find_vocabulary(tokens, vocabulary, original)
+    names = {
+        i
+        for hit in vocab
+        if hit.kind in ("employee", "product")
+        for i in range(hit.first, hit.stop)
+    }
+    if language == "vi" and names:
+        # "how much did Thảo sell": an accented name alone does not make the question Vietnamese
+        language = detect_language([t for t in tokens if t.index not in names]) or language
     fixed = frozenset(
         i
         for hit in vocab

@@ -124,6 +124,15 @@ class Grammar:
                 self._week_of_month,
             ),
             (rf"{B}tuan\s+{week_ordinal}\s+(?:cua\s+)?{which_month}{E}", self._week_of_month),
+            (
+                rf"{B}(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+(?P<q>this|last|"
+                rf"previous|the previous|the last)\s+month{E}",
+                self._day_of_this_month,
+            ),
+            (
+                rf"{B}ngay\s+(?P<d>\d{{1,2}})\s+thang\s+(?P<q>nay|truoc|roi){E}",
+                self._day_of_this_month,
+            ),
             (rf"{B}(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th){E}", self._bare_day),
             (rf"{B}ngay\s+(?P<d>\d{{1,2}}){E}(?!\s*(?:/|-|thang|ngay|tuan))", self._bare_day),
             (rf"{B}(?P<q>{a(d['this'] + d['last'])})\s+{unit}{E}", self._this_last),
@@ -229,6 +238,12 @@ class Grammar:
             first = calendar_period("month", back, c.today).start
             year, month = first.year, first.month
         return week_of_month(year, month, which, c.today)
+
+    def _day_of_this_month(self, m: re.Match[str], c: Ctx) -> Period:
+        back = 0 if _f(m, "q") in ("this", "nay") else 1
+        first = calendar_period("month", back, c.today).start
+        day = first.replace(day=int(_f(m, "d")))
+        return Period(day, day)
 
     def _bare_day(self, m: re.Match[str], c: Ctx) -> Period:
         return day_of_month(int(_f(m, "d")), c.today)

@@ -69,6 +69,7 @@ class TimeGroup:
     end: int
     dimension: str
     ranked: bool  # "which day", "busiest hour": the rows are ranked, not listed in time order
+    adjective: bool = False  # said with a ranking word ("busiest hour", "ngày đông khách")
 
 
 def _unit_alternation() -> str:
@@ -132,8 +133,12 @@ def time_groups(original: str, folded: str) -> list[TimeGroup]:
             start, end = m.span(dimension) if unit_only else m.span()
             adjective = re.sub(r"\s+", " ", m.groupdict().get("adj") or "")
             is_ranked = ranked or adjective in ASKING
-            found.append(TimeGroup(start, end, dimension, is_ranked))
-    return _keep(found)
+            found.append(TimeGroup(start, end, dimension, is_ranked, unit_only))
+    kept = _keep(found)
+    if any(g.ranked and not g.adjective for g in kept):
+        # "giờ nào trong ngày đông khách nhất": the hour is asked; "ngày đông khách" is not
+        kept = [g for g in kept if not g.adjective]
+    return kept
 
 
 _RELATIVE = re.compile(

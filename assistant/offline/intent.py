@@ -68,3 +68,4 @@ class ParsedIntent:
     # Words of an owner's question no slot of the call explains: the reply says they were
     # left out, so a filter is never dropped silently.
     unread: tuple[str, ...] = ()
+    unrecorded: tuple[str, ...] = ()  # measures the shop does not record ("profit")

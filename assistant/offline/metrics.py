@@ -41,6 +41,7 @@ FILTERS = (
 # A new value of one of these replaces the others ("only milk tea" after "croissants").
 FAMILIES = (("product", "category", "brand"), ("employee",), ("customer",), ("payment_method",))
 INACTIVE_DAYS = 30
+SERIES_LIMIT = 100
 
 
 def _dates(period: Period) -> Args:
@@ -50,6 +51,8 @@ def _dates(period: Period) -> Args:
 def default_period(group_by: list[str], ranked: bool, today: date) -> Period:
     """The window a question without a period is about: today, unless it groups by time."""
     time = next((d for d in group_by if d in TIME), None)
+    if time == "hour" and ranked:  # "busiest hour": over a month of days, not one
+        return rolling_period(30, "day", today)
     if time == "day":
         return rolling_period(30, "day", today) if ranked else calendar_period("month", 0, today)
     if time == "weekday":
@@ -74,8 +77,8 @@ def _perform(a: Analysis, slots: Slots) -> list[str]:
 def _busiest(slots: Slots, period: Period) -> None:
     if not slots.named_metric:
         slots.metrics = ["orders"]
-    if not any(d in TIME for d in slots.group_by):
-        slots.group_by = [("hour" if period.start == period.end else "day"), *slots.group_by][:2]
+    if not slots.group_by:
+        slots.group_by = ["hour" if period.start == period.end else "day"]
     slots.ranked = True
 
 
@@ -112,6 +115,8 @@ def metrics_arguments(slots: Slots, a: Analysis) -> Args:
 def _ranking(args: Args, slots: Slots) -> None:
     if slots.ranked and args.get("group_by"):
         args["order_by"] = args["metrics"][0]
+    elif any(d in TIME for d in args.get("group_by") or []):
+        args["limit"] = SERIES_LIMIT  # a series in time order: every bucket, not the first 10
     if slots.descending is False and args.get("group_by"):
         args["descending"] = False
     if slots.limit:
@@ -135,9 +140,11 @@ def metrics_call(a: Analysis) -> Built:
     return "metrics", METRICS, metrics_arguments(slots, a)
 
 
-def unread(a: Analysis) -> tuple[str, ...]:
-    """The words of a figures question that no slot explains."""
-    return tuple(read_slots(a, a.product_names).unread)
+def left_out(a: Analysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of a figures question that no slot explains, and the measures it asks for
+    that the shop does not record ("profit")."""
+    slots = read_slots(a, a.product_names)
+    return tuple(slots.unread), tuple(slots.unrecorded)
 
 
 def _listing_args(a: Analysis) -> Args:
@@ -239,8 +246,26 @@ def _merge_filters(args: Args, filters: dict[str, Any]) -> None:
         args.pop("max_amount" if "min_amount" in filters else "min_amount")
 
 
-def _merge_metric(args: Args, slots: Slots) -> None:
+def _switch_status(metrics: list[str], a: Analysis) -> list[str]:
+    """ "And the value?" after cancelled orders: the same status, counted the other way."""
+    to_value = a.has("measures", "value", "money")
+    to_count = a.has("measures", "count")
+    out = []
+    for name in metrics:
+        if to_value and name.endswith("_orders") and name != "pending_orders":
+            name = name.removesuffix("_orders") + "_value"
+        elif to_count and not to_value and name.endswith("_value"):
+            name = name.removesuffix("_value") + "_orders"
+        out.append(name)
+    return out
+
+
+def _merge_metric(args: Args, slots: Slots, a: Analysis) -> None:
     if not slots.named_metric:
+        old = list(args.get("metrics") or ["revenue"])
+        args["metrics"] = _switch_status(old, a)
+        if args.get("order_by") in old:
+            args["order_by"] = args["metrics"][old.index(args["order_by"])]
         return
     old = list(args.get("metrics") or ["revenue"])
     args["metrics"] = slots.metrics
@@ -252,7 +277,7 @@ def merge_metrics(previous: Args, a: Analysis) -> Args:
     """The previous query_metrics call with the slots this message names replaced."""
     slots = read_slots(a, a.product_names)
     args = dict(previous)
-    _merge_metric(args, slots)
+    _merge_metric(args, slots, a)
     _merge_period(args, a, slots)
     if slots.group_by:
         args["group_by"] = slots.group_by
@@ -270,6 +295,8 @@ def merge_metrics(previous: Args, a: Analysis) -> Args:
         args["limit"] = slots.limit
     if slots.descending is False:
         args["descending"] = False
+    elif slots.ranked or a.has("measures", "most", "bestseller", "busiest"):
+        args.pop("descending", None)
     merged = Slots(
         metrics=list(args["metrics"]),
         group_by=list(args.get("group_by") or []),

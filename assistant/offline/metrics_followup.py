@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.offline.analysis import Analysis
 from assistant.offline.intent import METRICS, ParsedIntent
 from assistant.offline.metrics import Built, merge_metrics
-from assistant.offline.scoring import _shop_knowledge
+from assistant.offline.scoring import MEASURES, _shop_knowledge
 from assistant.offline.text import order_search_text
 
 NEW_TOPIC = ("bestseller", "worstseller", "busiest", "quietest", "perform")
@@ -29,7 +29,14 @@ def marked(a: Analysis) -> bool:
     """Whether the message opens or reads like a follow-up ("and…", "what about…", "còn…",
     "only…", "instead", "was that")."""
     markers = a.has("metric_markers", "refer_back", "only", "instead")
-    return bool(a.g("followup") or a.g("followup_start") or markers)
+    return bool(a.g("followup") or a.g("followup_start") or markers or _ranked_by(a))
+
+
+def _ranked_by(a: Analysis) -> bool:
+    """ "By cups", "theo số ly", "tính theo ly": the previous ranking, by another measure."""
+    groups = a.slot("metric_markers", "group")
+    measures = [h for h in a.slot("measures") if h.key in MEASURES]
+    return any(m.first == g.stop for g in groups for m in measures)
 
 
 def _slots_said(a: Analysis) -> bool:
@@ -48,6 +55,7 @@ def _slots_said(a: Analysis) -> bool:
         or a.slot("metric_markers", "compare_to")
         or a.slot("metric_markers", "compare_verb")
         or a.has("metric_markers", "premium", "premium_no")
+        or a.has("measures", "most", "least", "value", "count")
     )
 
 

@@ -15,7 +15,7 @@ from assistant.offline.analysis import analyse
 from assistant.offline.builders import owner_call, shopper_call
 from assistant.offline.followup import continue_previous, follow_up
 from assistant.offline.intent import METRICS, ParsedIntent, Vocabulary, allowed_tools
-from assistant.offline.metrics import unread
+from assistant.offline.metrics import left_out
 from assistant.offline.metrics_followup import metrics_follow_up
 from assistant.offline.scoring import owner_intent, refused, shopper_intent
 
@@ -49,5 +49,5 @@ def parse(
     if tool is not None and tool not in allowed_tools(role):
         name, tool, arguments = "unknown", None, {}
     product = bool(a.subject or a.g("shop_ask") or a.g("price") or a.g("product_noun"))
-    left_out = unread(a) if tool == METRICS else ()
-    return ParsedIntent(name, tool, arguments, language, product, left_out)
+    unread, unrecorded = left_out(a) if tool == METRICS else ((), ())
+    return ParsedIntent(name, tool, arguments, language, product, unread, unrecorded)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from assistant.offline.dates import Found, Grammar, grammar
-from assistant.offline.periods import Period
+from assistant.offline.periods import Period, clamp
 
 # "from 1 to 15 Nov", "1-15/11", "từ 1 đến 15/11": a bare day before a dated end.
 _BARE_START = re.compile(
@@ -89,6 +89,7 @@ def find_period(original: str, folded: str, today: date) -> tuple[Period | None,
         if all(item.end <= c.start or item.start >= c.end for c in chosen):
             chosen.append(item)
     chosen.sort(key=lambda f: f.start)
+    chosen = [replace(f, period=clamp(f.period, today)) for f in chosen]  # no days to come
     if not chosen:
         return None, []
     first = chosen[0].period

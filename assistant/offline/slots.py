@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.offline.analysis import Analysis
+from assistant.offline.entities import employee_display
 from assistant.offline.normalise import Hit, Token, fold, prepare, tokenize
 from assistant.offline.periods import Period, add_months, calendar_period
 from assistant.offline.phrases import alternation, book
@@ -66,6 +67,7 @@ class Slots:
     periods: Compared = field(default_factory=Compared)
     filters: dict[str, Any] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # tokens a slot explains
 
 
@@ -93,9 +95,10 @@ def _status_metric(a: Analysis, status: str, base: list[str]) -> str:
 def _averaged(a: Analysis, base: list[str]) -> list[str]:
     """Averages: items per order when items are counted ("trung bình mỗi đơn mấy món"), else
     the average order."""
-    items = a.has("measures", "items")
+    items = a.has("measures", "items") or "units_sold" in base
     if "average_order_value" in base and items and "items_per_order" not in base:
-        return ["items_per_order" if m == "average_order_value" else m for m in base]
+        swapped = ["items_per_order" if m == "average_order_value" else m for m in base]
+        return [m for m in swapped if m != "units_sold"]
     explicit = "average_order_value" in base or "items_per_order" in base
     if explicit or not a.has("measures", "average"):
         return base
@@ -109,12 +112,53 @@ def _base_measures(a: Analysis, skip: set[int]) -> list[str]:
     strong = [h for h in explicit if h.key not in WEAK_METRICS]
     base: list[str] = []
     for hit in explicit:
-        if hit.key == "orders" and strong and _amount_follows(a, hit):
+        if hit.key == "orders" and strong and (_amount_follows(a, hit) or _subject(a, hit)):
             continue  # "doanh thu các đơn trên 2tr5": the orders are what the filter is about
+        if (
+            hit.key == "customers"
+            and hit.stop - hit.first == len(hit.phrase.split())
+            and not (_counted(a, hit))
+        ):
+            continue  # "khách trả tiền mặt": who paid, not a count of customers
         if hit.key == "customers" and "new_customers" in [h.key for h in explicit]:
             continue
         base.append(hit.key)
     return list(dict.fromkeys(base))
+
+
+PLAIN_ORDERS = frozenset({"order", "orders", "don", "don hang", "hoa don", "bills", "receipts"})
+JOINS = frozenset({"and", "va", "voi", "cung", "plus", "with", "&"})
+
+
+def _subject(a: Analysis, hit: Hit) -> bool:
+    """Whether a plain "orders" is what another measure is about ("revenue from the delivery
+    orders"), not a second measure ("orders and revenue", "doanh thu và số đơn")."""
+    if fold(hit.phrase) not in PLAIN_ORDERS:
+        return False
+    cues = [h for h in a.slot("measures") if h.key in ("count", "how_much")]
+    if any(cue.stop == hit.first for cue in cues):
+        return False
+    others = [h for h in a.slot("measures") if h.key in METRICS and h is not hit]
+    for other in others:
+        low, high = (
+            sorted((other.stop, hit.first)) if other.first < hit.first else (hit.stop, other.first)
+        )
+        between = [t.fold for t in a.tokens[low:high]]
+        if between and all(word in JOINS for word in between):
+            return False
+    return True
+
+
+def _counted(a: Analysis, hit: Hit) -> bool:
+    """Whether a plain noun is counted: "how many customers", "bao nhiêu khách", "số khách";
+    the phrases "unique customers", "lượt khách" count by themselves."""
+    if fold(hit.phrase) not in {"customer", "customers", "khach", "khach hang", "clients"}:
+        return True
+    cues = [h for h in a.slot("measures") if h.key in ("count", "how_much")]
+    if any(cue.stop == hit.first for cue in cues):
+        return True
+    previous = a.tokens[hit.first - 1].fold if hit.first else ""
+    return previous in ("co", "bn", "nhieu", "many", "of")
 
 
 def _countable(a: Analysis, filters: dict[str, Any]) -> bool:
@@ -123,18 +167,25 @@ def _countable(a: Analysis, filters: dict[str, Any]) -> bool:
     return subject or a.has("measures", "sell")
 
 
+def _status_said(a: Analysis, status: str) -> bool:
+    """A status is asked unless it is excluded ("revenue excluding refunds": revenue is over
+    completed orders anyway)."""
+    excluded = {h.stop for h in a.slot("metric_markers", "exclude")}
+    return any(h.first not in excluded for h in a.slot("measures", status))
+
+
 def read_measures(a: Analysis, skip: set[int], filters: dict[str, Any]) -> tuple[list[str], bool]:
     """The metrics asked for, in the order said, and whether the message named them."""
     base = _base_measures(a, skip)
     if "customer" in filters:  # "khách sđt 0909… chi bao nhiêu": the customer is the filter
         base = [m for m in base if m != "customers"]
-    status = next((s for s in STATUSES if a.has("measures", s)), None)
+    status = next((s for s in STATUSES if _status_said(a, s)), None)
     if status is not None:
         metric = _status_metric(a, status, base)
         base = [metric, *(m for m in base if m not in ("orders", "revenue", "customers"))]
     base = _averaged(a, base)
-    if not base and a.has("measures", "money"):
-        base = ["revenue"]
+    if not base and a.has("measures", "money", "unsupported"):
+        base = ["revenue"]  # "profit": not recorded; revenue, and the reply says so
     if base:
         return list(dict.fromkeys(base)), True
     if a.has("measures", "busiest", "quietest"):
@@ -241,7 +292,16 @@ def _other_payments(a: Analysis) -> set[str | None]:
 # ---------------------------------------------------------------- periods and comparisons
 
 
-TRENDS = ("up or down", "better than", "worse than", "tăng hay giảm", "tăng giảm")
+TRENDS = (
+    "up or down",
+    "better than",
+    "worse than",
+    "growth",
+    "grown",
+    "tăng hay giảm",
+    "tăng giảm",
+    "tăng trưởng",
+)
 
 
 def _marker_position(a: Analysis) -> tuple[int, bool] | None:
@@ -398,8 +458,8 @@ def product_runs(a: Analysis, terms: tuple[str, ...], taken: set[int]) -> list[t
         if start >= 0:
             runs.append((start, token.index if token is not None else len(a.tokens)))
         start, common = (token.index, names) if (names and token is not None) else (-1, set())
-    known = book().known
-    return [(i, j) for i, j in runs if j - i > 1 or a.tokens[i].stem not in known]
+    keywords = book().known - book().folded_set("common_words")
+    return [(i, j) for i, j in runs if j - i > 1 or a.tokens[i].stem not in keywords]
 
 
 def _ignorable(a: Analysis, token: Token) -> bool:
@@ -452,39 +512,50 @@ def _name_run(a: Analysis, index: int, taken: set[int]) -> list[Token]:
     return run
 
 
-def _unknown_person(a: Analysis, taken: set[int]) -> list[Token]:
-    """A name after an honorific ("chị Mai") or a capitalised free word after the first."""
+def _unknown_person(a: Analysis, taken: set[int]) -> tuple[list[Token], str | None]:
+    """A name the shop's lists do not know, and whose it is when the words say so: after an
+    honorific ("chị Mai") or a customer / staff word ("khách Lan", "nv Hùng"), or a
+    capitalised word after "from" / "by" or with a verb of buying or selling."""
+    nouns = {h.stop: h.key for h in a.slot("dimensions") if h.key in ("customer", "employee")}
     for hit in a.slot("honorifics"):
         run = _name_run(a, hit.stop, taken)
         if run and (run[0].capitalised or not book().is_stop(run[0])):
-            return run
+            return run, nouns.get(hit.first)
+    for stop, kind in nouns.items():
+        run = _name_run(a, stop, taken)
+        if run and run[0].capitalised:
+            return run, kind
     for token in a.tokens[1:]:
         if token.capitalised and token.index not in taken and not a.is_stop(token):
-            return _name_run(a, token.index, taken)
-    return []
+            before = a.tokens[token.index - 1].fold
+            hint = {"from": "customer", "by": "employee", "cua": None}.get(before)
+            verb = a.has("measures", "buy", "sell") or a.g("spend")
+            if before in ("from", "by", "cua") or verb:
+                return _name_run(a, token.index, taken), hint
+    return [], None
 
 
 def people(a: Analysis, taken: set[int]) -> People:
-    """Customer and staff named in the message (staff from the vocabulary, else by verb)."""
+    """Customer and staff named in the message (staff from the vocabulary, else by the
+    words around the name)."""
     found = People()
     staff = a.terms("employee")
     if staff:
-        from assistant.offline.entities import employee_display
-
         found.employee = employee_display(staff[0])
         found.used.update(range(staff[0].first, staff[0].stop))
     if a.email or a.phone:
         found.customer = a.email or a.phone
         return found
-    run = _unknown_person(a, taken | found.used)
+    run, kind = _unknown_person(a, taken | found.used)
     if not run:
         return found
     name = a.original[run[0].start : run[-1].end]
-    buyer = a.has("measures", "buy") or a.g("customer_noun") or a.g("spend")
-    if buyer or found.employee is not None or not a.has("measures", "sell"):
-        found.customer = name
-    else:
+    buyer = a.has("measures", "buy") or a.g("spend")
+    seller = a.has("measures", "sell") and found.employee is None
+    if kind == "employee" or (kind is None and seller and not buyer):
         found.employee = name
+    else:
+        found.customer = name
     found.used.update(t.index for t in run)
     return found
 
@@ -535,9 +606,28 @@ def read_filters(a: Analysis, terms: tuple[str, ...]) -> tuple[dict[str, Any], l
 # ---------------------------------------------------------------- unread words
 
 
+# Keyword groups that say something about figures; words of the others ("delivery", "note",
+# "picture") name nothing query_metrics can filter by.
+FIGURE_GROUPS = frozenset(
+    {
+        "money", "sell", "ranking", "bestseller", "product_noun", "customer_noun",
+        "top_customer", "premium", "premium_no", "spend", "employee_noun", "employee_direct",
+        "performance", "order_noun", "overview", "followup", "followup_start", "list_verb",
+        "greeting", "thanks", "price", "search_verb",
+    }
+)  # fmt: skip
+
+
+def unrecorded_words(a: Analysis) -> list[str]:
+    """Measures the shop does not record ("profit", "lãi"): the reply says so."""
+    hits = a.slot("measures", "unsupported")
+    return [a.original[a.tokens[h.first].start : a.tokens[h.stop - 1].end] for h in hits]
+
+
 def unread_words(a: Analysis, used: set[int]) -> list[str]:
     """Words of the message no slot explains (kept out of the answer, and said so)."""
-    explained = set(used) | a.keyword_tokens() | a.payment_tokens | a.vocab_tokens()
+    explained = set(used) | a.payment_tokens | a.vocab_tokens()
+    explained |= {i for hit in a.hits if hit.key in FIGURE_GROUPS for i in hit.indices}
     for table in ("measures", "dimensions", "metric_markers", "fillers", "honorifics"):
         explained |= {i for hit in a.slot(table) for i in hit.indices}
     words = []
@@ -582,6 +672,7 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     slots.periods = read_periods(a)
     slots.period, slots.compare = slots.periods.main, slots.periods.how
     slots.unread = unread_words(a, slots.used)
+    slots.unrecorded = unrecorded_words(a)
     return slots
 
 
