@@ -85,7 +85,9 @@ class Grammar:
         self.d = d
         self.units = word_map(d["units"])
         self.months = {k: int(v) for k, v in word_map(d["months"]).items()}
+        self.months.update({k: int(v) for k, v in word_map(d["months_short"]).items()})
         self.weekdays = {k: int(v) for k, v in word_map(d["weekdays"]).items()}
+        self.weekdays.update({k: int(v) for k, v in word_map(d["weekdays_short"]).items()})
         self.abbr = {k: int(v) for k, v in word_map(d["weekday_abbreviations"]).items()}
         numbers = d["number_words"]
         en = {prepare(k)[1]: int(v) for k, v in numbers["en"].items()}
@@ -124,6 +126,23 @@ class Grammar:
                 self._week_of_month,
             ),
             (rf"{B}tuan\s+{week_ordinal}\s+(?:cua\s+)?{which_month}{E}", self._week_of_month),
+            (
+                rf"{B}(?:the\s+)?(?P<h>first|1st|second|2nd|last|latter)\s+half\s+(?:of\s+|in\s+)?"
+                rf"{which_month}{E}",
+                self._half_month,
+            ),
+            (rf"{B}nua\s+(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?{which_month}{E}", self._half_month),
+            (
+                rf"{B}(?:the\s+)?(?P<h>first|1st|second|2nd|last|latter)\s+half\s+(?:of\s+)?"
+                rf"(?:(?P<rel>this|last|the)\s+year|{year}){E}",
+                self._half_year,
+            ),
+            (
+                rf"{B}nua\s+(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?(?:nam\s+(?P<rel>nay|ngoai|truoc)|"
+                rf"nam\s+{year}){E}",
+                self._half_year,
+            ),
+            (rf"{B}h(?P<h>[12])(?:\s*[/,-]?\s*{year})?{E}", self._half_year),
             (
                 rf"{B}(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+(?P<q>this|last|"
                 rf"previous|the previous|the last)\s+month{E}",
@@ -224,26 +243,49 @@ class Grammar:
 
     def _week_of_month(self, m: re.Match[str], c: Ctx) -> Period | None:
         which = _WEEK_ORDINAL.get(re.sub(r"\s+", " ", _f(m, "o")))
-        rel = _f(m, "rel") or _f(m, "rel2")
-        if which is None:
+        found = self._month_of(m, c)
+        if which is None or found is None:
             return None
-        if _f(m, "m") or _f(m, "mon"):
-            month = int(_f(m, "m")) if _f(m, "m") else self._month_word(m, c)
-            if month is None or not 1 <= month <= 12:
-                return None
-            given = _f(m, "y") or _f(m, "y2")
-            year = int(given) if given else recent_year(month, 1, c.today)
-        else:
-            back = 1 if rel in ("last", "previous", "truoc", "roi") else 0
-            first = calendar_period("month", back, c.today).start
-            year, month = first.year, first.month
-        return week_of_month(year, month, which, c.today)
+        return week_of_month(*found, which, c.today)
 
     def _day_of_this_month(self, m: re.Match[str], c: Ctx) -> Period:
         back = 0 if _f(m, "q") in ("this", "nay") else 1
         first = calendar_period("month", back, c.today).start
         day = first.replace(day=int(_f(m, "d")))
         return Period(day, day)
+
+    def _month_of(self, m: re.Match[str], c: Ctx) -> tuple[int, int] | None:
+        """The month a "which_month" part names (this month when it says only "tháng")."""
+        if _f(m, "m") or _f(m, "mon"):
+            month = int(_f(m, "m")) if _f(m, "m") else self._month_word(m, c)
+            if month is None or not 1 <= month <= 12:
+                return None
+            given = _f(m, "y") or _f(m, "y2")
+            return (int(given) if given else recent_year(month, 1, c.today)), month
+        rel = _f(m, "rel") or _f(m, "rel2")
+        back = 1 if rel in ("last", "previous", "truoc", "roi") else 0
+        first = calendar_period("month", back, c.today).start
+        return first.year, first.month
+
+    def _half_month(self, m: re.Match[str], c: Ctx) -> Period | None:
+        found = self._month_of(m, c)
+        if found is None:
+            return None
+        year, month = found
+        first = _f(m, "h") in ("first", "1st", "dau")
+        start = date(year, month, 1 if first else 16)
+        end = date(year, month, 15) if first else month_end(year, month)
+        return clamp(Period(start, end), c.today)
+
+    def _half_year(self, m: re.Match[str], c: Ctx) -> Period | None:
+        rel = _f(m, "rel")
+        year = int(_f(m, "y")) if _f(m, "y") else c.today.year - (rel in ("last", "ngoai", "truoc"))
+        first = _f(m, "h") in ("first", "1st", "dau", "1")
+        start = date(year, 1 if first else 7, 1)
+        end = date(year, 6, 30) if first else date(year, 12, 31)
+        if start > c.today:
+            return None
+        return clamp(Period(start, end), c.today)
 
     def _bare_day(self, m: re.Match[str], c: Ctx) -> Period:
         return day_of_month(int(_f(m, "d")), c.today)

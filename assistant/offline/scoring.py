@@ -82,7 +82,7 @@ WEAK_MEASURES = ("orders", "customers")
 MEASURES = (
     "revenue", "orders", "units_sold", "customers", "new_customers", "average_order_value",
     "items_per_order", "discounts", "tax", "cancelled", "refunded", "pending", "money",
-    "unsupported",
+    "unsupported", "figures",
 )  # fmt: skip
 
 

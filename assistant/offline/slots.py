@@ -154,11 +154,11 @@ def _counted(a: Analysis, hit: Hit) -> bool:
     the phrases "unique customers", "lượt khách" count by themselves."""
     if fold(hit.phrase) not in {"customer", "customers", "khach", "khach hang", "clients"}:
         return True
-    cues = [h for h in a.slot("measures") if h.key in ("count", "how_much")]
+    cues = [h for h in a.slot("measures") if h.key in ("count", "how_much", "most", "least")]
     if any(cue.stop == hit.first for cue in cues):
         return True
     previous = a.tokens[hit.first - 1].fold if hit.first else ""
-    return previous in ("co", "bn", "nhieu", "many", "of")
+    return previous in ("co", "bn", "nhieu", "many", "of", "fewest", "fewer", "more", "most")
 
 
 def _countable(a: Analysis, filters: dict[str, Any]) -> bool:
@@ -184,7 +184,7 @@ def read_measures(a: Analysis, skip: set[int], filters: dict[str, Any]) -> tuple
         metric = _status_metric(a, status, base)
         base = [metric, *(m for m in base if m not in ("orders", "revenue", "customers"))]
     base = _averaged(a, base)
-    if not base and a.has("measures", "money", "unsupported"):
+    if not base and a.has("measures", "money", "unsupported", "figures"):
         base = ["revenue"]  # "profit": not recorded; revenue, and the reply says so
     if base:
         return list(dict.fromkeys(base)), True
@@ -211,6 +211,12 @@ def _asked_which(a: Analysis, hit: Hit) -> bool:
     before = any(m.stop == hit.first for m in which if a.tokens[m.first].fold != "nao")
     after = any(m.first == hit.stop and a.tokens[m.first].fold in ("nao", "gi") for m in which)
     return before or after
+
+
+def _size_named(a: Analysis, hit: Hit) -> bool:
+    """ "size L", "cỡ M": a size said by its label (shown as the rows of every size)."""
+    after = a.tokens[hit.stop] if hit.stop < len(a.tokens) else None
+    return after is not None and len(after.text) <= 3 and after.text.isupper()
 
 
 def _dimension_hits(a: Analysis, skip: set[int]) -> list[Hit]:
@@ -280,6 +286,10 @@ def read_groups(a: Analysis, skip: set[int], ranked: bool) -> tuple[list[str], s
         used.update(i for h in hits if h.key == "employee" for i in h.indices)
     if len({a.payment} | _other_payments(a)) > 1:
         found.append((0, "payment_method"))
+    for hit in hits:
+        if hit.key == "variant" and _size_named(a, hit) and "variant" not in (n for _, n in found):
+            found.append((a.tokens[hit.first].start, "variant"))  # "size L": every size's row
+            used.update(hit.indices)
     found.sort(key=lambda item: item[0])
     return list(dict.fromkeys(name for _, name in found))[:2], used, asked
 
@@ -495,6 +505,7 @@ class People:
     customer: str | None = None
     employee: str | None = None
     used: set[int] = field(default_factory=set)
+    several: bool = False  # more than one staff member named: compare them, not filter
 
 
 def _name_run(a: Analysis, index: int, taken: set[int]) -> list[Token]:
@@ -540,6 +551,10 @@ def people(a: Analysis, taken: set[int]) -> People:
     words around the name)."""
     found = People()
     staff = a.terms("employee")
+    if len({hit.term for hit in staff}) > 1:  # "Thảo với Khoa ai bán nhiều hơn": side by side
+        found.several = True
+        found.used.update(i for hit in staff for i in range(hit.first, hit.stop))
+        staff = []
     if staff:
         found.employee = employee_display(staff[0])
         found.used.update(range(staff[0].first, staff[0].stop))
@@ -590,6 +605,8 @@ def read_filters(a: Analysis, terms: tuple[str, ...]) -> tuple[dict[str, Any], l
         filters.pop("product")
     who = people(a, taken | used)
     used |= who.used
+    if who.several:
+        grouped.append("employee")
     if who.employee:
         filters["employee"] = who.employee
     if who.customer:
