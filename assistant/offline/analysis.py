@@ -186,8 +186,7 @@ def analyse(text: str, today: date, vocabulary: Vocabulary) -> Analysis:
     for start, end in spans:
         folded = mask(folded, start, end)
     language = detect_language(tokenize(original, folded))
-    if language != "vi":
-        original, folded = correct(original, folded, _vocabulary_words(vocabulary))
+    original, folded = correct(original, folded, _vocabulary_words(vocabulary), language)
     phone, folded = _phone(original, folded)
     groupings = time_groups(original, folded)
     for group in groupings:

@@ -45,6 +45,7 @@ _WEEK_ORDINAL = {
     "cuoi": 0,
     "cuoi cung": 0,
 }
+ALL_TIME = date(2000, 1, 1)  # "all time": since before any shop kept orders here
 _LAST_YEAR = r"(?:last year|a year ago|the year before|nam ngoai|nam truoc|nam roi)"
 _YEAR_CONTEXT = re.compile(
     r"(?:in|of|for|during|year|nam|since|from|between|and|to|tu|den|fy|until)\s+$"
@@ -157,6 +158,7 @@ class Grammar:
             (rf"{B}(?P<q>{a(d['this'] + d['last'])})\s+{unit}{E}", self._this_last),
             (rf"{B}{unit}\s+(?P<q>{a(d['vi_this'] + d['vi_last'])}){E}", self._this_last),
             (rf"{B}(?P<w>{a(d['ytd'] + d['mtd'] + d['wtd'])}){E}", self._to_date),
+            (rf"{B}{a(d['all_time'])}{E}", self._all_time),
             (rf"{B}{num_en}\s+{unit}\s+{a(d['ago'])}{E}", self._ago),
             (
                 rf"{B}(?:{a(d['vi_ago_prefix'])}\s+)?{num_vi}\s+{unit}\s+{a(d['vi_ago_suffix'])}{E}",
@@ -301,6 +303,9 @@ class Grammar:
             "year" if _in(word, self.d["ytd"]) else "month" if _in(word, self.d["mtd"]) else "week"
         )
         return calendar_period(unit, 0, c.today)
+
+    def _all_time(self, m: re.Match[str], c: Ctx) -> Period:
+        return Period(ALL_TIME, c.today)
 
     def _ago(self, m: re.Match[str], c: Ctx) -> Period:
         return calendar_period(self._unit(m), self._num(m), c.today)

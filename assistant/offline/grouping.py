@@ -115,10 +115,16 @@ def _keep(found: list[TimeGroup]) -> list[TimeGroup]:
 
 
 def _marker_starts(original: str, folded: str) -> set[int]:
-    """Where a grouping word starts, its accents respected ("mỗi", not "mới")."""
+    """Where a grouping word starts, its accents respected ("mỗi", not "mới"), and not when
+    it belongs to a measure ("khach moi" is new customers, not "each …")."""
     tokens = tokenize(original, folded)
     hits = book().slots["metric_markers"].find(tokens)
-    return {tokens[hit.first].start for hit in hits if hit.key == "group"}
+    measured = {i for hit in book().slots["measures"].find(tokens) for i in hit.indices}
+    return {
+        tokens[hit.first].start
+        for hit in hits
+        if hit.key == "group" and not set(hit.indices) & measured
+    }
 
 
 def time_groups(original: str, folded: str) -> list[TimeGroup]:

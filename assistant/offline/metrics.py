@@ -74,11 +74,14 @@ def _perform(a: Analysis, slots: Slots) -> list[str]:
     return ["revenue", "units_sold"] if items else ["revenue", "orders"]
 
 
-def _busiest(slots: Slots, period: Period) -> None:
+def _busiest(slots: Slots) -> None:
+    """ "Busiest" ranks by orders; with nothing to rank, the hours of a day (or of any day
+    when no period is said), else the days."""
     if not slots.named_metric:
         slots.metrics = ["orders"]
+    period = slots.period
     if not slots.group_by:
-        slots.group_by = ["hour" if period.start == period.end else "day"]
+        slots.group_by = ["hour" if period is None or period.start == period.end else "day"]
     slots.ranked = True
 
 
@@ -95,9 +98,9 @@ def _per_order(slots: Slots) -> None:
 def metrics_arguments(slots: Slots, a: Analysis) -> Args:
     """query_metrics' arguments from the slots of a fresh question."""
     slots.metrics = _perform(a, slots)
-    period = slots.period or default_period(slots.group_by, slots.ranked, a.today)
     if slots.busiest:
-        _busiest(slots, period)
+        _busiest(slots)
+    period = slots.period or default_period(slots.group_by, slots.ranked, a.today)
     staff = a.g("employee_direct") and "employee" in slots.group_by
     if staff and not slots.named_metric and not slots.ranked:  # "staff performance"
         slots.metrics = ["revenue", "orders"]

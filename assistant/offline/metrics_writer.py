@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 Rows = list[dict[str, Any]]
+ALL_TIME = date(2000, 1, 1)  # the parser's "all time"
 MAX_ROWS = 8
 TIME = ("day", "week", "month", "weekday", "hour")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -225,6 +226,8 @@ def period_words(span: tuple[date, date], ctx: Context) -> str:
     """A period as an owner says it, with its dates ("this month (1–3 Dec)", "in November
     2026", "on 28 Nov", "for 23–29 Nov")."""
     start, end = span
+    if start <= ALL_TIME:
+        return "từ trước tới nay" if _vi(ctx) else "all time"
     year = ctx.today is None or start.year != ctx.today.year or end.year != ctx.today.year
     named = _relative(start, end, ctx)
     dates = _range(start, end, ctx, year)

@@ -118,7 +118,15 @@ def _figures_core(a: Analysis) -> float:
     score += 2.0 * bool(a.payment and (a.period or verb))
     named = a.subject or a.vocab_employee
     score += 3.0 * bool(a.has("measures", "perform") and (named or verb))
+    grouped = a.time_groups or _grouped_noun(a)
+    score += 2.0 * bool(grouped and (a.period or a.has("metric_markers", "which")))
     return score
+
+
+def _grouped_noun(a: Analysis) -> bool:
+    """ "the breakdown by payment type": a dimension right after a grouping word."""
+    ends = {hit.stop for hit in a.slot("metric_markers", "group")}
+    return any(hit.first in ends for hit in a.slot("dimensions"))
 
 
 def _metrics(a: Analysis) -> float:

@@ -155,7 +155,11 @@ def _counted(a: Analysis, hit: Hit) -> bool:
     if fold(hit.phrase) not in {"customer", "customers", "khach", "khach hang", "clients"}:
         return True
     cues = [h for h in a.slot("measures") if h.key in ("count", "how_much", "most", "least")]
-    if any(cue.stop == hit.first for cue in cues):
+    qualifiers = {i for h in a.slot("metric_markers") for i in h.indices if h.key != "group"}
+    first = hit.first
+    while first > 0 and first - 1 in qualifiers:  # "how many premium customers"
+        first -= 1
+    if any(cue.stop in (hit.first, first) for cue in cues):
         return True
     previous = a.tokens[hit.first - 1].fold if hit.first else ""
     return previous in ("co", "bn", "nhieu", "many", "of", "fewest", "fewer", "more", "most")

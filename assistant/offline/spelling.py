@@ -15,6 +15,8 @@ from assistant.offline.phrases import book, words
 
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")
 EXTRA = ("many", "much", "orders", "since", "ago", "past", "last", "this", "weekend")
+# Vietnamese period words typed without a letter ("thág", "tuầ"): folded.
+VIETNAMESE = ("thang", "tuan", "ngay", "truoc")
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +25,7 @@ def targets() -> frozenset[str]:
     d = book().data["dates"]
     tables = (d["months"], d["weekdays"], d["units"], d["today"], d["yesterday"])
     found = {fold(w) for w in words(tables) if w.isascii() and " " not in w}
-    return frozenset(w for w in found | set(EXTRA) if len(w) >= 4)
+    return frozenset(w for w in found | set(EXTRA) | set(VIETNAMESE) if len(w) >= 4)
 
 
 def _candidate(word: str, known: frozenset[str], extra: frozenset[str]) -> str | None:
@@ -35,17 +37,21 @@ def _candidate(word: str, known: frozenset[str], extra: frozenset[str]) -> str |
     return None
 
 
-def correct(original: str, folded: str, extra: frozenset[str]) -> tuple[str, str]:
-    """Both texts with typos of date words corrected (`extra`: the shop's own words)."""
+def correct(
+    original: str, folded: str, extra: frozenset[str], language: str | None = None
+) -> tuple[str, str]:
+    """Both texts with typos of date words corrected (`extra`: the shop's own words); a
+    Vietnamese message only gets its Vietnamese period words corrected."""
     known = book().known
     pieces_original: list[str] = []
     pieces_folded: list[str] = []
     last = 0
     for m in _WORD.finditer(folded):
         start, end = m.span()
-        if not original[start:end].isascii():
-            continue
         fixed = _candidate(m.group(), known, extra)
+        english = original[start:end].isascii() and language != "vi"
+        if fixed is not None and not english and fixed not in VIETNAMESE:
+            continue
         if fixed is None:
             continue
         pieces_original += [original[last:start], fixed]
