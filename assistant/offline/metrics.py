@@ -228,7 +228,7 @@ def _merge_period(args: Args, a: Analysis, slots: Slots) -> None:
     said = slots.periods
     if said.main is not None and said.said:
         args.update(_dates(said.main))
-    elif a.relative is not None and previous is not None:
+    elif a.relative is not None and previous is not None and not said.relative_compared:
         args.update(_dates(before(previous, a.relative.unit)))
     if slots.compare:
         base = said.main if said.said else previous
@@ -287,6 +287,8 @@ def merge_metrics(previous: Args, a: Analysis) -> Args:
         args.pop("order_by", None)
         if slots.ranked:
             args["order_by"] = args["metrics"][0]
+        elif any(d in TIME for d in slots.group_by) and not slots.limit:
+            args["limit"] = SERIES_LIMIT
     _merge_filters(args, slots.filters)
     if not slots.group_by and args.get("group_by"):
         # "by staff", then "and Minh?": Minh alone, not one row of a split by staff

@@ -59,6 +59,15 @@ def _slots_said(a: Analysis) -> bool:
     )
 
 
+def _bare_measure(a: Analysis) -> bool:
+    """A measure alone ("orders?", "số khách?"): the same question, measured otherwise."""
+    if _slots_said(a) or a.has("measures", *NEW_TOPIC):
+        return False
+    measured = {i for h in a.slot("measures") for i in h.indices}
+    rest = [t for t in a.tokens if t.index not in measured and not a.is_stop(t)]
+    return len(rest) <= 1
+
+
 def _fresh(a: Analysis) -> bool:
     measures = [h for h in a.slot("measures") if h.key not in ("how_much", "count", "sell", "buy")]
     named = any(h.key not in ("most", "least", "value", "items", "average") for h in measures)
@@ -69,6 +78,8 @@ def metrics_follow_up(a: Analysis, previous: ParsedIntent | None) -> Built | Non
     """The previous query_metrics call with this message's slots, when it continues it."""
     if previous is None or previous.tool != METRICS or other_topic(a):
         return None
+    if not marked(a) and _fresh(a) and _bare_measure(a):
+        return "metrics", METRICS, merge_metrics(dict(previous.arguments), a)  # "orders?"
     if not marked(a) and (_fresh(a) or not _slots_said(a)):
         return None
     if marked(a) and not (_slots_said(a) or _fresh(a) or a.slot("measures")):

@@ -49,6 +49,7 @@ class Compared:
     how: str | None = None
     other: Period | None = None
     said: bool = False
+    relative_compared: bool = False  # "vs the week before": the relative period is compared
 
 
 @dataclass
@@ -406,7 +407,10 @@ def read_periods(a: Analysis) -> Compared:
     main, other = found.main, found.other
     if main is not None and other is not None and other.start > main.end:
         found.main, found.other = other, main  # "October vs November": the later one
-    found.how = comparison(found.main, found.other, _last_year_said(a, at))
+    relative = a.relative is not None and a.relative.start >= at
+    found.relative_compared = relative
+    year = relative and a.relative is not None and a.relative.unit == "year"
+    found.how = comparison(found.main, found.other, _last_year_said(a, at) or year)
     return found
 
 
