@@ -235,7 +235,7 @@ def test_the_reply_leads_with_the_answer_and_both_figures() -> None:
     )
 
 
-def test_rows_are_at_most_eight_and_a_series_ends_at_the_latest() -> None:
+def test_a_series_shows_its_latest_rows_and_a_ranking_eight() -> None:
     days = [date(2026, 11, 1) + timedelta(days=n) for n in range(30)]
     rows = "\n".join(f'- {{"day":"{d.isoformat()}","orders":{n}}}' for n, d in enumerate(days))
     text = (
@@ -244,7 +244,9 @@ def test_rows_are_at_most_eight_and_a_series_ends_at_the_latest() -> None:
     )
     reply = _write(text, arguments={"group_by": ["day"]})
     listed = [line for line in reply.splitlines() if line.startswith("- ")]
-    assert len(listed) == 8 and listed[-1] == "- Mon 30 Nov: 29"
-    assert "(the latest 8 of 30)" in reply
+    assert len(listed) == 12 and listed[-1] == "- Mon 30 Nov: 29"  # a year of months fits
+    assert "(the latest 12 of 30)" in reply
     ranked = _write(text, arguments={"group_by": ["day"], "order_by": "orders"})
     assert ranked.splitlines()[0] == "Busiest day in November 2026: Sun 1 Nov — 0 orders"
+    assert len([line for line in ranked.splitlines() if line[:1].isdigit()]) == 8
+    assert "… 30 in all" in ranked

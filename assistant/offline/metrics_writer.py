@@ -15,7 +15,8 @@ from typing import Any
 
 Rows = list[dict[str, Any]]
 ALL_TIME = date(2000, 1, 1)  # the parser's "all time"
-MAX_ROWS = 8
+MAX_ROWS = 8  # a ranking's rows
+MAX_SERIES = 12  # a series in time order: a year of months, a day's opening hours
 TIME = ("day", "week", "month", "weekday", "hour")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = (
@@ -90,6 +91,11 @@ COUNT_UNITS = {
     "refunded_orders": ("refunded", "đơn hoàn"),
     "pending_orders": ("pending", "đơn chờ"),
 }
+NONE_VI = {
+    "(no staff member)": "(không có nhân viên)",
+    "(not recorded)": "(không ghi)",
+    "(none)": "(không có)",
+}
 PREMIUM = {"premium": ("premium", "thành viên"), "regular": ("regular", "thường")}
 ASK_NEXT = {
     "en": {
@@ -134,7 +140,7 @@ NOTES = {
     "vi": {
         "none": "không có đơn nào trong khoảng này",
         "more": "… tổng cộng {n}",
-        "latest": "({shown} mục gần nhất trên {n})",
+        "latest": "(chỉ hiện {shown} dòng gần nhất trên {n})",
         "unread": "Mình chưa hiểu {words} nên chưa lọc theo đó — số liệu trên chưa tính điều "
         "kiện này.",
         "unrecorded": "Cửa hàng không ghi chi phí nên chưa tính được {words} — đây là số liệu "
@@ -336,6 +342,8 @@ def _dimension_value(name: str, value: Any, ctx: Context) -> str:
         return said[:1].upper() + said[1:]
     if name in ("category", "brand") and text.islower():
         return text.title()
+    if _vi(ctx) and text in NONE_VI:
+        return NONE_VI[text]
     return text
 
 
@@ -358,7 +366,10 @@ def _rows(
     group_by = [k for k in rows[0] if k not in _metric_keys(metrics)] if rows else []
     ranked = bool(ctx.arguments.get("order_by")) or not (group_by and group_by[0] in TIME)
     total = head.get("total_rows")
-    shown = rows[:MAX_ROWS] if ranked else rows[-MAX_ROWS:]
+    if group_by == ["hour"] and not ranked:  # the hours the shop sold in, not the night
+        rows = [row for row in rows if any(_nonzero(row.get(m)) for m in metrics)]
+        total = len(rows) if len(rows) <= MAX_SERIES else total
+    shown = rows[:MAX_ROWS] if ranked else rows[-MAX_SERIES:]
     lines = []
     for index, row in enumerate(shown, 1):
         mark = f"{index}." if ranked else "-"
@@ -371,6 +382,10 @@ def _rows(
         else:
             lines.append(_note(ctx, "latest", shown=len(shown), n=total))
     return lines
+
+
+def _nonzero(value: Any) -> bool:
+    return bool(re.search(r"[1-9]", str(value)))
 
 
 def _metric_keys(metrics: list[str]) -> set[str]:

@@ -113,7 +113,9 @@ def _figures_core(a: Analysis) -> float:
     score += a.g("employee_direct") + a.g("top_customer")
     people = a.g("customer_noun") or a.g("employee_noun") or a.slot("metric_markers", "who")
     ranked = a.has("measures", "most", "least") or a.amounts.limit
+    priced = a.g("price") and not (measured or verb)  # "our most expensive drink": a price
     score += 2.0 * bool(ranked and (verb or people or a.g("product_noun")) and not a.g("list_verb"))
+    score -= 2.0 * bool(ranked and priced and not (verb or people))
     score += 2.0 * bool(verb and a.period)
     score += 2.0 * bool(a.payment and (a.period or verb))
     named = a.subject or a.vocab_employee

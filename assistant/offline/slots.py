@@ -218,10 +218,17 @@ def _asked_which(a: Analysis, hit: Hit) -> bool:
     return before or after
 
 
-def _size_named(a: Analysis, hit: Hit) -> bool:
-    """ "size L", "cỡ M": a size said by its label (shown as the rows of every size)."""
-    after = a.tokens[hit.stop] if hit.stop < len(a.tokens) else None
-    return after is not None and len(after.text) <= 3 and after.text.isupper()
+def _sizes_named(a: Analysis, group_by: list[str]) -> list[str]:
+    """Sizes said by their label ("size L", "cỡ M"): query_metrics keeps no single size, so
+    unless the sizes are compared ("size nào"), the reply says it left them out."""
+    if "variant" in group_by:
+        return []
+    found = []
+    for hit in a.slot("dimensions", "variant"):
+        after = a.tokens[hit.stop] if hit.stop < len(a.tokens) else None
+        if after is not None and len(after.text) <= 3 and after.text.isupper():
+            found.append(a.original[a.tokens[hit.first].start : after.end])
+    return found
 
 
 def _dimension_hits(a: Analysis, skip: set[int]) -> list[Hit]:
@@ -291,10 +298,6 @@ def read_groups(a: Analysis, skip: set[int], ranked: bool) -> tuple[list[str], s
         used.update(i for h in hits if h.key == "employee" for i in h.indices)
     if len({a.payment} | _other_payments(a)) > 1:
         found.append((0, "payment_method"))
-    for hit in hits:
-        if hit.key == "variant" and _size_named(a, hit) and "variant" not in (n for _, n in found):
-            found.append((a.tokens[hit.first].start, "variant"))  # "size L": every size's row
-            used.update(hit.indices)
     found.sort(key=lambda item: item[0])
     return list(dict.fromkeys(name for _, name in found))[:2], used, asked
 
@@ -696,7 +699,7 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     )
     slots.periods = read_periods(a)
     slots.period, slots.compare = slots.periods.main, slots.periods.how
-    slots.unread = unread_words(a, slots.used)
+    slots.unread = unread_words(a, slots.used) + _sizes_named(a, slots.group_by)
     slots.unrecorded = unrecorded_words(a)
     return slots
 
