@@ -33,8 +33,20 @@ def offline(database_url: str) -> Settings:
 
 
 def ask(run: Any, settings: Settings, message: str, psid: str = OWNER) -> Any:
+    """The reply to `message` in a fresh conversation; its figures pass the numbers check
+    (no correction round was needed)."""
     run(ask_assistant(psid, "reset", settings=settings), 60)
-    return run(ask_assistant(psid, message, settings=settings), 60)
+    reply = run(ask_assistant(psid, message, settings=settings), 60)
+
+    async def flags() -> list[str]:
+        from database.models import LLMTurn
+
+        turn = await LLMTurn.filter(psid=psid).order_by("-created_at").first()
+        assert turn is not None
+        return list(turn.fidelity_flags or [])
+
+    assert run(flags()) == [], reply.text
+    return reply
 
 
 def metrics(run: Any, **kwargs: Any) -> dict[str, Any]:
@@ -250,3 +262,32 @@ def test_a_series_shows_its_latest_rows_and_a_ranking_eight() -> None:
     assert ranked.splitlines()[0] == "Busiest day in November 2026: Sun 1 Nov — 0 orders"
     assert len([line for line in ranked.splitlines() if line[:1].isdigit()]) == 8
     assert "… 30 in all" in ranked
+
+
+def test_every_table_question_gets_a_checked_reply_in_its_language(run, demo_shop, offline) -> None:  # noqa: ANN001
+    """Every question of both tables through the offline model, earlier turns first: a reply
+    whose figures pass the numbers check, in the question's language."""
+    psid = "owner-tables"
+    settings = offline.model_copy(update={"OWNER_PSIDS": [psid]})
+    wrong = []
+    for case in [*TABLE["cases"], *EXTRA["cases"]]:
+        run(ask_assistant(psid, "reset", settings=settings), 60)
+        for earlier in case.get("after", []):
+            run(ask_assistant(psid, earlier, settings=settings), 60)
+        reply = run(ask_assistant(psid, case["q"], settings=settings), 60)
+        names = [c["name"] for c in reply.tool_calls]
+        if reply.failed or not reply.text or names != [case["expect"]["tool"]]:
+            wrong.append(f"{case['q']!r}: {names} {reply.text[:80]!r}")
+        elif names == ["query_metrics"]:
+            lead = "Bạn có thể hỏi thêm" if case["lang"] == "vi" else "You can also ask"
+            if lead not in reply.text and "“" not in reply.text:
+                wrong.append(f"{case['q']!r}: not in {case['lang']}: {reply.text[:80]!r}")
+
+    async def flagged() -> list[str]:
+        from database.models import LLMTurn
+
+        turns = await LLMTurn.filter(psid=psid)
+        return [f"{t.user_message!r}: {t.fidelity_flags}" for t in turns if t.fidelity_flags]
+
+    assert not wrong
+    assert run(flagged()) == []

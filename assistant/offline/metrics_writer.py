@@ -141,8 +141,7 @@ NOTES = {
         "none": "không có đơn nào trong khoảng này",
         "more": "… tổng cộng {n}",
         "latest": "(chỉ hiện {shown} dòng gần nhất trên {n})",
-        "unread": "Mình chưa hiểu {words} nên chưa lọc theo đó — số liệu trên chưa tính điều "
-        "kiện này.",
+        "unread": "Chưa lọc theo {words} vì mình chưa hiểu — số liệu trên chưa tính điều kiện này.",
         "unrecorded": "Cửa hàng không ghi chi phí nên chưa tính được {words} — đây là số liệu "
         "bán hàng.",
         "up": "tăng {p}",
