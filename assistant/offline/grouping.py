@@ -89,6 +89,17 @@ def _patterns() -> list[tuple[re.Pattern[str], bool, bool]]:
         (re.compile(rf"{B}(?:{RANKED})\s+(?:{units}){E}"), True, True),
         (re.compile(rf"{B}(?:{units})\s+(?:{VI_RANKED}){E}"), True, True),
         (re.compile(rf"{B}(?P<adj>{alternation(ADJECTIVES)}){E}"), False, False),
+        # "weekends vs weekdays", "cuối tuần với ngày thường": the days of the week side by side
+        (
+            re.compile(
+                rf"{B}(?P<weekday>weekends?\s+(?:vs|versus|and|or|against|compared to)\s+"
+                rf"weekdays?|weekdays?\s+(?:vs|versus|and|or|against|compared to)\s+weekends?|"
+                rf"cuoi tuan\s+(?:va|voi|so voi|hay)\s+ngay thuong|ngay thuong\s+(?:va|voi|"
+                rf"so voi|hay)\s+cuoi tuan){E}"
+            ),
+            False,
+            False,
+        ),
         # "hàng tháng" is monthly, but "trả hàng tháng này" is returns this month
         (
             re.compile(rf"{B}hang\s+(?:{units}){E}(?!\s+(?:nay|truoc|roi|qua|sau|toi|\d))"),

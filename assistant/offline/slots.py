@@ -37,6 +37,7 @@ STATUSES = ("cancelled", "refunded", "pending")
 # Nouns that are also plain words of a question: they measure only with a cue.
 WEAK_METRICS = ("orders", "customers")
 PREVIOUS, LAST_YEAR = "previous_period", "same_period_last_year"
+TIME_DIMENSIONS = ("day", "week", "month", "weekday", "hour")
 RANK_DIMENSIONS = ("product", "employee", "customer", "category", "brand", "variant")
 
 
@@ -94,6 +95,8 @@ def _status_metric(a: Analysis, status: str, base: list[str]) -> str:
 
 
 def _averaged(a: Analysis, base: list[str]) -> list[str]:
+    if a.time_groups and not {"average_order_value", "items_per_order"} & set(base):
+        return base  # "average daily revenue": the days are listed; the average is said left out
     """Averages: items per order when items are counted ("trung bình mỗi đơn mấy món"), else
     the average order."""
     items = a.has("measures", "items") or "units_sold" in base
@@ -216,6 +219,27 @@ def _asked_which(a: Analysis, hit: Hit) -> bool:
     before = any(m.stop == hit.first for m in which if a.tokens[m.first].fold != "nao")
     after = any(m.first == hit.stop and a.tokens[m.first].fold in ("nao", "gi") for m in which)
     return before or after
+
+
+def _averages_left_out(a: Analysis, metrics: list[str]) -> list[str]:
+    """ "Average daily revenue": query_metrics lists the days; the average is not computed."""
+    if not a.time_groups or {"average_order_value", "items_per_order"} & set(metrics):
+        return []
+    hits = a.slot("measures", "average")
+    return [a.original[a.tokens[h.first].start : a.tokens[h.stop - 1].end] for h in hits]
+
+
+def _trend(a: Analysis, slots: Slots) -> None:
+    """ "The revenue trend this month": a series by day, by week over a quarter, by month over
+    longer."""
+    if not a.slot("metric_markers", "trend") or any(d in TIME_DIMENSIONS for d in slots.group_by):
+        return
+    period = slots.period
+    days = period.days if period is not None else 1
+    unit = "day" if days <= 31 else "week" if days <= 92 else "month"
+    if period is None:
+        unit = "day"
+    slots.group_by = [unit, *slots.group_by][:2]
 
 
 def _sizes_named(a: Analysis, group_by: list[str]) -> list[str]:
@@ -601,6 +625,7 @@ def read_filters(a: Analysis, terms: tuple[str, ...]) -> tuple[dict[str, Any], l
     taken = used | a.keyword_tokens() | {i for h in a.slot("measures") for i in h.indices}
     taken |= {i for h in a.slot("dimensions") for i in h.indices}
     taken |= {i for h in a.slot("metric_markers") for i in h.indices}
+    taken |= {i for h in a.slot("fillers") for i in h.indices}
     for start, stop in product_runs(a, terms, taken):
         named.setdefault("product", []).append(_typed(a, start, stop))
         used.update(range(start, stop))
@@ -700,6 +725,8 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     slots.periods = read_periods(a)
     slots.period, slots.compare = slots.periods.main, slots.periods.how
     slots.unread = unread_words(a, slots.used) + _sizes_named(a, slots.group_by)
+    slots.unread += _averages_left_out(a, slots.metrics)
+    _trend(a, slots)
     slots.unrecorded = unrecorded_words(a)
     return slots
 
