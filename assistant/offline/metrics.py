@@ -253,12 +253,14 @@ def _switch_status(metrics: list[str], a: Analysis) -> list[str]:
     """ "And the value?" after cancelled orders: the same status, counted the other way."""
     to_value = a.has("measures", "value", "money")
     to_count = a.has("measures", "count")
+    counts = {"cancelled_orders": "cancelled_value", "refunded_orders": "refunded_value"}
+    values = {value: count for count, value in counts.items()}
     out = []
     for name in metrics:
-        if to_value and name.endswith("_orders") and name != "pending_orders":
-            name = name.removesuffix("_orders") + "_value"
-        elif to_count and not to_value and name.endswith("_value"):
-            name = name.removesuffix("_value") + "_orders"
+        if to_value and name in counts:
+            name = counts[name]
+        elif to_count and not to_value and name in values:
+            name = values[name]
         out.append(name)
     return out
 
