@@ -112,6 +112,7 @@ def _figures_core(a: Analysis) -> float:
     )
     score += a.g("employee_direct") + a.g("top_customer")
     people = a.g("customer_noun") or a.g("employee_noun") or a.slot("metric_markers", "who")
+    people = people or a.slot("dimensions")  # "the top 3 categories"
     ranked = a.has("measures", "most", "least") or a.amounts.limit
     priced = a.g("price") and not (measured or verb)  # "our most expensive drink": a price
     score += 2.0 * bool(ranked and (verb or people or a.g("product_noun")) and not a.g("list_verb"))

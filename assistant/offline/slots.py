@@ -21,6 +21,7 @@ from assistant.offline.entities import employee_display
 from assistant.offline.normalise import Hit, Token, fold, prepare, tokenize
 from assistant.offline.periods import Period, add_months, calendar_period
 from assistant.offline.phrases import alternation, book
+from assistant.offline.ranges import find_period
 
 METRICS = (
     "revenue",
@@ -51,6 +52,7 @@ class Compared:
     other: Period | None = None
     said: bool = False
     relative_compared: bool = False  # "vs the week before": the relative period is compared
+    series: str | None = None  # "yesterday and today": both, by day
 
 
 @dataclass
@@ -271,9 +273,13 @@ def _who(a: Analysis) -> str | None:
 
 
 def ranking(a: Analysis) -> tuple[bool, bool | None]:
-    """(ranked, descending: False for "least"/"quietest", None when not said)."""
+    """(ranked, descending: False for "least"/"quietest", None when not said). A comparative
+    ("more", "ít hơn") ranks only what is asked about with "which" / "who"."""
+    asked = bool(a.slot("metric_markers", "which") or a.slot("metric_markers", "who"))
     least = a.has("measures", "least", "quietest", "worstseller")
+    least = least or (asked and a.has("measures", "fewer"))
     most = a.has("measures", "most", "busiest", "bestseller")
+    most = most or (asked and a.has("measures", "more"))
     ranked = bool(least or most or a.g("top_customer"))
     return ranked, (False if least else None)
 
@@ -295,7 +301,9 @@ def _ranked_subject(a: Analysis, hits: list[Hit]) -> tuple[int, str] | None:
     return None
 
 
-def read_groups(a: Analysis, skip: set[int], ranked: bool) -> tuple[list[str], set[int], bool]:
+def read_groups(
+    a: Analysis, skip: set[int], ranked: bool, grouped: list[str] | None = None
+) -> tuple[list[str], set[int], bool]:
     """The groupings in the order said, the tokens they use, and whether one was asked with
     "which" / a ranking word (its rows are then ranked)."""
     found: list[tuple[int, str]] = []
@@ -312,7 +320,7 @@ def read_groups(a: Analysis, skip: set[int], ranked: bool) -> tuple[list[str], s
             found.append((a.tokens[hit.first].start, hit.key))
             used.update(hit.indices)
             asked = asked or which
-    if not found and ranked:
+    if not found and ranked and not grouped:
         subject = _ranked_subject(a, hits)
         if subject is not None:
             found.append(subject)
@@ -334,6 +342,11 @@ def _other_payments(a: Analysis) -> set[str | None]:
 # ---------------------------------------------------------------- periods and comparisons
 
 
+COMPARATIVES = ("more", "fewer")
+COMPARATIVE_WORDS = frozenset(
+    fold(w)
+    for w in ("more than", "less than", "higher than", "lower than", "than", "hơn", "nhiều hơn")
+) | {fold("ít hơn")}
 TRENDS = (
     "up or down",
     "better than",
@@ -343,16 +356,37 @@ TRENDS = (
     "tăng hay giảm",
     "tăng giảm",
     "tăng trưởng",
+    "gone up",
+    "gone down",
+    "go up",
+    "go down",
+    "went up",
+    "went down",
+    "increased",
+    "decreased",
+    "dropped",
+    "risen",
+    "fallen",
+    "improved",
+    "tăng",
+    "giảm",
 )
+TREND_WORDS = frozenset(fold(t) for t in TRENDS)
 
 
 def _marker_position(a: Analysis) -> tuple[int, bool] | None:
     """Where the comparison is said, and whether it names what is compared ("so với X").
     "Cash vs card" compares no periods: a "vs" compares periods only when one follows it
     (or last year), a trend word ("up or down", "tăng hay giảm") always."""
+    measured = {i for h in a.slot("measures") for i in h.indices if h.key not in COMPARATIVES}
+    asked = a.slot("metric_markers", "which") or a.slot("metric_markers", "who")
     for hit in a.slot("metric_markers", "compare_to"):
+        if set(hit.indices) & measured:
+            continue  # "giảm giá" is discounts, not "down"
+        if asked and fold(hit.phrase) in COMPARATIVE_WORDS:
+            continue  # "size nào bán nhiều ly hơn": which sells more, a ranking
         at = a.tokens[hit.first].start
-        trend = fold(hit.phrase) in {fold(t) for t in TRENDS}
+        trend = fold(hit.phrase) in TREND_WORDS
         relative = a.relative is not None and a.relative.start >= at
         if trend or relative or _period_follows(a, hit) or _last_year_said(a, at):
             return at, True
@@ -423,14 +457,65 @@ def _sides(a: Analysis, at: int, names_other: bool) -> Compared:
     return Compared(after[0] if after else None, None, None, bool(after))
 
 
+def _unit(period: Period) -> str | None:
+    if period.start == period.end:
+        return "day"
+    if period.calendar is not None and period.calendar[0] in ("week", "month"):
+        return period.calendar[0]
+    whole_month = period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+    return "month" if whole_month and period.days <= 31 else None
+
+
+_SINCE = re.compile(r"^\s*(?:since|from|ke tu|tinh tu|tu)\s+")
+
+
+def _since_inner(a: Analysis) -> Period | None:
+    """The past calendar period of "since last month" said with a trend word."""
+    if len(a.periods) != 1:
+        return None
+    found = a.periods[0]
+    folded = fold(a.original[found.start : found.end])
+    m = _SINCE.match(folded)
+    if m is None:
+        return None
+    text = a.original[found.start + m.end() : found.end]
+    inner, _ = find_period(*prepare(text), a.today)
+    if inner is None or inner.calendar is None or inner.calendar[1] < 1:
+        return None
+    return inner
+
+
+def _joined(a: Analysis) -> Compared | None:
+    """ "Yesterday and today", "tháng 10 và tháng 11": both periods, side by side."""
+    if len(a.periods) != 2:
+        return None
+    first, second = a.periods
+    between = a.folded[first.end : second.start]
+    if not re.fullmatch(r"[\s,&]*(?:and|va|voi|or|hay|plus|&)?[\s,&]*", between):
+        return None
+    units = {_unit(first.period), _unit(second.period)}
+    if len(units) != 1 or None in units:
+        return None
+    start = min(first.period.start, second.period.start)
+    end = max(first.period.end, second.period.end)
+    return Compared(Period(start, end), None, None, True, series=units.pop())
+
+
 def read_periods(a: Analysis) -> Compared:
     """The period asked about and, when compared, how (previous period or last year)."""
     marker = _marker_position(a)
     if marker is None:
+        joined = _joined(a)
+        if joined is not None:
+            return joined
         main = a.periods[0].period if a.periods else None
         return Compared(main, None, None, main is not None)
     at, names_other = marker
     found = _sides(a, at, names_other)
+    trend = any(fold(h.phrase) in TREND_WORDS for h in a.slot("metric_markers", "compare_to"))
+    inner = _since_inner(a) if trend else None
+    if inner is not None:  # "has revenue gone up since last month": this month vs last month
+        found.main, found.other, found.said = _next(inner, a.today), inner, False
     main, other = found.main, found.other
     if main is not None and other is not None and other.start > main.end:
         found.main, found.other = other, main  # "October vs November": the later one
@@ -700,7 +785,7 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     """Every slot of a figures question (`terms`: the shop's product names)."""
     filters, grouped, used = read_filters(a, terms)
     ranked, descending = ranking(a)
-    groups, group_tokens, asked = read_groups(a, used, ranked)
+    groups, group_tokens, asked = read_groups(a, used, ranked, grouped)
     for dimension in grouped:
         if dimension not in groups:
             groups.append(dimension)
@@ -724,6 +809,9 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     )
     slots.periods = read_periods(a)
     slots.period, slots.compare = slots.periods.main, slots.periods.how
+    series = slots.periods.series
+    if series is not None and series not in slots.group_by:
+        slots.group_by = [series, *slots.group_by][:2]
     slots.unread = unread_words(a, slots.used) + _sizes_named(a, slots.group_by)
     slots.unread += _averages_left_out(a, slots.metrics)
     _trend(a, slots)
