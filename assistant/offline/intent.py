@@ -65,7 +65,13 @@ class ParsedIntent:
     # Looking for a product ("do you have…", a price, a product word): when the catalog has
     # none, "we don't have it" is the answer, not a question for the staff.
     asks_for_product: bool = False
-    # Words of an owner's question no slot of the call explains: the reply says they were
-    # left out, so a filter is never dropped silently.
-    unread: tuple[str, ...] = ()
-    unrecorded: tuple[str, ...] = ()  # measures the shop does not record ("profit")
+    # What an owner's question asked that the call leaves out, as (reason, words): words no
+    # slot explains ("unread"), measures the shop does not record ("unrecorded": profit), an
+    # average per day ("average"), a single size ("size"), a product split of discounts or tax
+    # ("per_order"). The reply says each, so a filter is never dropped silently.
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """The words no slot explains."""
+        return tuple(words for reason, words in self.left_out if reason == "unread")

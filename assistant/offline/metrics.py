@@ -91,7 +91,8 @@ def _per_order(slots: Slots) -> None:
         return
     for key in ITEM:
         if key in slots.filters:
-            slots.unread.append(str(slots.filters.pop(key)))
+            slots.per_order.append(str(slots.filters.pop(key)))
+    slots.per_order += [d for d in slots.group_by if d in ITEM]
     slots.group_by = [d for d in slots.group_by if d not in ITEM]
 
 
@@ -143,11 +144,16 @@ def metrics_call(a: Analysis) -> Built:
     return "metrics", METRICS, metrics_arguments(slots, a)
 
 
-def left_out(a: Analysis) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The words of a figures question that no slot explains, and the measures it asks for
-    that the shop does not record ("profit")."""
+def left_out(a: Analysis) -> tuple[tuple[str, str], ...]:
+    """What a figures question asked that its call leaves out, as (reason, words)."""
     slots = read_slots(a, a.product_names)
-    return tuple(slots.unread), tuple(slots.unrecorded)
+    metrics_arguments(slots, a)  # fills what a per-order measure cannot split
+    found = [("unread", " ".join(slots.unread))] if slots.unread else []
+    found += [("unrecorded", word) for word in slots.unrecorded]
+    found += [("average", word) for word in slots.averaged[:1]]
+    found += [("size", word) for word in slots.sizes]
+    found += [("per_order", word) for word in slots.per_order]
+    return tuple(found)
 
 
 def _listing_args(a: Analysis) -> Args:

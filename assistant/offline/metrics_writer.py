@@ -65,8 +65,8 @@ FILTER_WORDS = {
     "customer": ("customer", "khách"),
     "payment_method": ("paid by", "thanh toán"),
     "premium": ("customers", "khách"),
-    "min_amount": ("orders from", "đơn từ"),
-    "max_amount": ("orders up to", "đơn đến"),
+    "min_amount": ("orders of at least", "đơn từ"),
+    "max_amount": ("orders of at most", "đơn tối đa"),
 }
 DIMENSION_WORDS = {
     "product": ("product", "sản phẩm"),
@@ -130,6 +130,11 @@ NOTES = {
         "member, customer or payment method, so these figures are without it.",
         "unrecorded": "The shop records no costs, so {words} can't be worked out — these are "
         "the sales figures.",
+        "average": "I don't work out an average per day or per week ({words}) — these are the "
+        "figures of each.",
+        "size": "I can't keep a single size ({words}) — these figures are for every size.",
+        "per_order": "Discounts and tax are recorded per order, not per product, so they are "
+        "not split by {words} here.",
         "up": "up {p}",
         "down": "down {p}",
         "same": "the same as",
@@ -144,6 +149,10 @@ NOTES = {
         "unread": "Chưa lọc theo {words} vì mình chưa hiểu — số liệu trên chưa tính điều kiện này.",
         "unrecorded": "Cửa hàng không ghi chi phí nên chưa tính được {words} — đây là số liệu "
         "bán hàng.",
+        "average": "Chưa tính {words} theo ngày hay theo tuần — đây là số liệu của từng kỳ.",
+        "size": "Chưa lọc riêng được một size ({words}) — số liệu trên là của mọi size.",
+        "per_order": "Giảm giá và thuế được ghi theo đơn, không theo sản phẩm, nên chưa chia "
+        "theo {words}.",
         "up": "tăng {p}",
         "down": "giảm {p}",
         "same": "bằng",
@@ -163,8 +172,7 @@ class Context:
     today: date | None = None
     arguments: dict[str, Any] = field(default_factory=dict)  # the query_metrics call
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # every call, by tool
-    unread: tuple[str, ...] = ()
-    unrecorded: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str], ...] = ()  # (reason, words): see ParsedIntent.left_out
 
 
 def _vi(ctx: Context) -> bool:
@@ -242,9 +250,25 @@ def period_words(span: tuple[date, date], ctx: Context) -> str:
         if _vi(ctx):
             return f"tháng {start.month}/{start.year}"
         return f"in {MONTH_NAMES[start.month - 1]} {start.year}"
+    named = _quarter_or_year(start, end, ctx)
+    if named:
+        return named
     if _vi(ctx):
         return f"ngày {dates}" if start == end else dates
     return f"on {dates}" if start == end else f"for {dates}"
+
+
+def _quarter_or_year(start: date, end: date, ctx: Context) -> str | None:
+    """ "in Q3 2026" / "quý 3/2026", "in 2025" / "năm 2025" for a whole quarter or year."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or start.year != end.year:
+        return None
+    months = end.month - start.month + 1
+    if months == 12:
+        return f"năm {start.year}" if _vi(ctx) else f"in {start.year}"
+    if months == 3 and start.month % 3 == 1:
+        quarter = (start.month - 1) // 3 + 1
+        return f"quý {quarter}/{start.year}" if _vi(ctx) else f"in Q{quarter} {start.year}"
+    return None
 
 
 def other_words(span: tuple[date, date], ctx: Context) -> str:
@@ -306,10 +330,21 @@ def _filters(head: dict[str, Any], ctx: Context) -> str:
             shown = [PAYMENTS.get(n, (n, n))[1 if _vi(ctx) else 0] for n in shown]
         if key == "premium":
             shown = [PREMIUM.get(n, (n, n))[1 if _vi(ctx) else 0] for n in shown]
+        if key in ("min_amount", "max_amount"):
+            shown = [_grouped(n) for n in shown]
         words = FILTER_WORDS.get(key, (key, key))[1 if _vi(ctx) else 0]
         more = f" +{len(names) - 3}" if len(names) > 3 else ""
         parts.append(f"{words} {', '.join(shown)}{more}")
     return "; ".join(parts)
+
+
+def _grouped(number: str) -> str:
+    """An amount as the tool gave it, its thousands grouped ("500000" → "500,000")."""
+    whole, _, cents = number.partition(".")
+    if not whole.isdigit():
+        return number
+    text = f"{int(whole):,}"
+    return f"{text}.{cents}" if cents.strip("0") else text
 
 
 def _row_label(row: dict[str, Any], group_by: list[str], ctx: Context) -> str:
@@ -494,10 +529,10 @@ def write_metrics(head: dict[str, Any], sections: dict[str, Rows], ctx: Context)
     other = short_period(other_span, ctx) if other_span else None
     if "total_rows" in head:
         lines += _rows(head, rows, metrics, other, ctx) if rows else [f"- {_note(ctx, 'none')}"]
-    if ctx.unrecorded:
-        lines.append(_note(ctx, "unrecorded", words=_quoted(ctx.unrecorded, ctx)))
-    if ctx.unread:
-        lines.append(_note(ctx, "unread", words=_quoted(ctx.unread, ctx)))
+    for reason in ("unrecorded", "average", "size", "per_order", "unread"):
+        said = tuple(words for why, words in ctx.left_out if why == reason)
+        if said:
+            lines.append(_note(ctx, reason, words=_quoted(said, ctx)))
     lines.append(_ask_next(head, ctx))
     return "\n".join(lines)
 

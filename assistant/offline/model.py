@@ -227,8 +227,7 @@ class OfflineLLM(CustomLLM):
                 today=today,
                 arguments=calls.get(METRICS, {}),
                 calls=calls,
-                unread=intent.unread,
-                unrecorded=intent.unrecorded,
+                left_out=intent.left_out,
             )
             return {"content": write_reply(_replied(messages, results), intent.language, context)}
         if intent.tool and intent.tool in offered:

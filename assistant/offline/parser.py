@@ -49,5 +49,5 @@ def parse(
     if tool is not None and tool not in allowed_tools(role):
         name, tool, arguments = "unknown", None, {}
     product = bool(a.subject or a.g("shop_ask") or a.g("price") or a.g("product_noun"))
-    unread, unrecorded = left_out(a) if tool == METRICS else ((), ())
-    return ParsedIntent(name, tool, arguments, language, product, unread, unrecorded)
+    missing = left_out(a) if tool == METRICS else ()
+    return ParsedIntent(name, tool, arguments, language, product, missing)

@@ -72,6 +72,9 @@ class Slots:
     filters: dict[str, Any] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)
     unrecorded: list[str] = field(default_factory=list)
+    averaged: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    per_order: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # tokens a slot explains
 
 
@@ -812,8 +815,9 @@ def read_slots(a: Analysis, terms: tuple[str, ...]) -> Slots:
     series = slots.periods.series
     if series is not None and series not in slots.group_by:
         slots.group_by = [series, *slots.group_by][:2]
-    slots.unread = unread_words(a, slots.used) + _sizes_named(a, slots.group_by)
-    slots.unread += _averages_left_out(a, slots.metrics)
+    slots.unread = unread_words(a, slots.used)
+    slots.sizes = _sizes_named(a, slots.group_by)
+    slots.averaged = _averages_left_out(a, slots.metrics)
     _trend(a, slots)
     slots.unrecorded = unrecorded_words(a)
     return slots
