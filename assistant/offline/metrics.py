@@ -20,7 +20,7 @@ from assistant.offline.periods import (
     period_from_args,
     rolling_period,
 )
-from assistant.offline.slots import LAST_YEAR, PREVIOUS, Slots, comparison, read_slots
+from assistant.offline.slots import LAST_YEAR, Slots, comparison, read_slots
 
 Args = dict[str, Any]
 Built = tuple[str, str | None, Args]
@@ -189,10 +189,6 @@ def inactive_call(a: Analysis) -> Built:
 # ---------------------------------------------------------------- follow-ups
 
 
-def _previous_period(args: Args, today: date) -> Period | None:
-    return period_from_args(args, today)
-
-
 def _unit_of(period: Period) -> str:
     if period.start == period.end:
         return "day"
@@ -230,7 +226,7 @@ def before(period: Period, unit: str | None) -> Period:
 
 
 def _merge_period(args: Args, a: Analysis, slots: Slots) -> None:
-    previous = _previous_period(args, a.today)
+    previous = period_from_args(args, a.today)
     said = slots.periods
     if said.main is not None and said.said:
         args.update(_dates(said.main))
@@ -324,9 +320,3 @@ def merge_metrics(previous: Args, a: Analysis) -> Args:
     else:
         args.pop("group_by", None)
     return args
-
-
-def previous_compare(args: Args) -> str | None:
-    """How the previous call compared (for tests and the writer)."""
-    value = args.get("compare_to")
-    return value if value in (PREVIOUS, LAST_YEAR) else None
