@@ -146,7 +146,8 @@ def _subject(a: Analysis, hit: Hit) -> bool:
 def _counted(a: Analysis, hit: Hit) -> bool:
     """Whether a plain noun is counted: "how many customers", "bao nhiêu khách", "số khách";
     the phrases "unique customers", "lượt khách" count by themselves."""
-    if fold(hit.phrase) not in {"customer", "customers", "khach", "khach hang", "clients"}:
+    plain = {"customer", "customers", "khach", "khach hang", "clients", "people", "nguoi"}
+    if fold(hit.phrase) not in plain:
         return True
     cues = [h for h in a.slot("measures") if h.key in ("count", "how_much", "most", "least")]
     qualifiers = {i for h in a.slot("metric_markers") for i in h.indices if h.key != "group"}
