@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from assistant.offline.amounts import Amounts, find_amounts
 from assistant.offline.dates import Found
@@ -151,6 +152,7 @@ def _keywords(tokens: list[Token], blocked: frozenset[int], extra: frozenset[str
     return [hit for hit in hits if hit.key != "followup_start" or hit.first == 0]
 
 
+@lru_cache(maxsize=32)
 def _vocabulary_words(vocabulary: Vocabulary) -> frozenset[str]:
     terms = (*vocabulary.product_names, *vocabulary.brands, *vocabulary.employee_names)
     return frozenset(re.findall(r"[^\W_]+", prepare(" ".join(terms))[1]))
