@@ -55,25 +55,88 @@ def _products_of(token: Token, index: dict[str, list[tuple[int, str]]]) -> set[i
     return {n for n, marks in found if not token.marks or not marks or marks == token.marks}
 
 
-def product_runs(a: Analysis, terms: tuple[str, ...], taken: set[int]) -> list[tuple[int, int]]:
+MAX_ONE_WORD_PRODUCTS = 4  # a single word naming more products than this names none
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One word of a product run, or a Vietnamese phrase standing for an English word."""
+
+    first: int
+    stop: int
+    direct: frozenset[int]  # products whose name has the typed word
+    english: str | None = None  # "đào" → "peach"
+    translated: frozenset[int] = frozenset()  # products whose name has the English word
+
+    @property
+    def products(self) -> frozenset[int]:
+        return self.direct | self.translated
+
+
+def _units(a: Analysis, index: dict[str, list[tuple[int, str]]], taken: set[int]) -> list[Unit]:
+    hits = {h.first: h for h in book().slots["product_words"].find(a.tokens)}
+    units: list[Unit] = []
+    i = 0
+    while i < len(a.tokens):
+        token = a.tokens[i]
+        hit = hits.get(i)
+        free = all(j not in taken for j in range(i, hit.stop)) if hit else i not in taken
+        if hit is not None and free:
+            english = str(hit.key)
+            direct = frozenset(_products_of(token, index)) if hit.stop - i == 1 else frozenset()
+            translated = frozenset(n for n, _ in index.get(fold(english), []))
+            units.append(Unit(i, hit.stop, direct, english, translated))
+            i = hit.stop
+            continue
+        if free and not _ignorable(a, token):
+            units.append(Unit(i, i + 1, frozenset(_products_of(token, index))))
+        else:
+            units.append(Unit(i, i + 1, frozenset()))
+        i += 1
+    return units
+
+
+def product_runs(
+    a: Analysis, terms: tuple[str, ...], taken: set[int]
+) -> list[tuple[int, int, str]]:
     """Runs of free words that all belong to one product name ("tumblers", "brown sugar
-    boba", "trà tắc"): a product named by part of its name. A lone common word ("thu",
+    boba", "trà tắc"; "trà đào" through the English "peach tea"): a product named by part of
+    its name, as (first token, stop, the words to filter by). A lone common word ("thu",
     "tea") is not enough."""
     index = _product_words(terms)
-    runs: list[tuple[int, int]] = []
-    start, common = -1, set[int]()
-    for token in [*a.tokens, None]:
-        names: set[int] = set()
-        if token is not None and token.index not in taken and not _ignorable(a, token):
-            names = _products_of(token, index)
-        if start >= 0 and names and common & names:
-            common &= names
+    runs: list[list[Unit]] = []
+    current: list[Unit] = []
+    common: frozenset[int] = frozenset()
+    for unit in [*_units(a, index, taken), None]:
+        products = unit.products if unit is not None else frozenset()
+        if current and products and common & products:
+            current.append(unit)  # type: ignore[arg-type]
+            common &= products
             continue
-        if start >= 0:
-            runs.append((start, token.index if token is not None else len(a.tokens)))
-        start, common = (token.index, names) if (names and token is not None) else (-1, set())
+        if current:
+            runs.append(current)
+        current, common = (
+            ([unit], products) if (unit is not None and products) else ([], frozenset())
+        )
     keywords = book().known - book().folded_set("common_words")
-    return [(i, j) for i, j in runs if j - i > 1 or a.tokens[i].stem not in keywords]
+    found = []
+    for run in runs:
+        first, stop = run[0].first, run[-1].stop
+        if len(run) == 1 and (
+            len(run[0].products) > MAX_ONE_WORD_PRODUCTS
+            or (run[0].english is None and a.tokens[first].stem in keywords)
+        ):
+            continue  # "trà", "tea", "thu" alone: too common to name a product
+        found.append((first, stop, _run_words(a, run)))
+    return found
+
+
+def _run_words(a: Analysis, run: list[Unit]) -> str:
+    """The words to filter by: as typed when the name has them, else in English."""
+    together = frozenset.intersection(*(u.direct for u in run)) if run else frozenset()
+    if together:
+        return _typed(a, run[0].first, run[-1].stop)
+    return " ".join(u.english if u.english else _typed(a, u.first, u.stop) for u in run)
 
 
 def _ignorable(a: Analysis, token: Token) -> bool:
@@ -194,9 +257,10 @@ def read_filters(a: Analysis, terms: tuple[str, ...]) -> tuple[dict[str, Any], l
     taken = used | a.keyword_tokens() | {i for h in a.slot("measures") for i in h.indices}
     taken |= {i for h in a.slot("dimensions") for i in h.indices}
     taken |= {i for h in a.slot("metric_markers") for i in h.indices}
-    taken |= {i for h in a.slot("fillers") for i in h.indices}
-    for start, stop in product_runs(a, terms, taken):
-        named.setdefault("product", []).append(_typed(a, start, stop))
+    worded = {i for h in a.slot("product_words") for i in h.indices}  # "sữa chua" is no "chưa"
+    taken |= {i for h in a.slot("fillers") for i in h.indices} - worded
+    for start, stop, words in product_runs(a, terms, taken):
+        named.setdefault("product", []).append(words)
         used.update(range(start, stop))
     filters: dict[str, Any] = {}
     grouped: list[str] = []

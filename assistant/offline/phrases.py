@@ -23,7 +23,14 @@ from assistant.offline.normalise import (
 )
 
 PATH = Path(__file__).with_name("phrases.yaml")
-SLOT_TABLES = ("measures", "dimensions", "metric_markers", "fillers", "honorifics")
+SLOT_TABLES = (
+    "measures",
+    "dimensions",
+    "metric_markers",
+    "fillers",
+    "honorifics",
+    "product_words",
+)
 
 
 def words(value: Any) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from assistant.offline.dates import Found, Grammar, grammar
 from assistant.offline.periods import Period, clamp
@@ -36,7 +36,27 @@ def combine(g: Grammar, found: list[Found], folded: str, today: date) -> list[Fo
         bare = _bare_range(a, folded)
         if bare is not None:
             extra.append(bare)
+        week = _week_of(a, folded, today)
+        if week is not None:
+            extra.append(week)
     return found + extra
+
+
+_WEEK_OF = re.compile(
+    r"(?<![a-z0-9])(?:the\s+)?week\s+(?:of|starting|beginning|commencing|from)\s+(?:the\s+)?$"
+    r"|(?<![a-z0-9])tuan\s+(?:co|cua|tu)(?:\s+ngay)?\s+$"
+)
+
+
+def _week_of(b: Found, folded: str, today: date) -> Found | None:
+    """ "the week of Nov 16", "tuần có ngày 16/11": the Monday-Sunday week of that day."""
+    if b.period.start != b.period.end or b.period.calendar:
+        return None
+    m = _WEEK_OF.search(folded[: b.start])
+    if m is None:
+        return None
+    monday = b.period.start - timedelta(days=b.period.start.weekday())
+    return Found(m.start(), b.end, clamp(Period(monday, monday + timedelta(days=6)), today))
 
 
 def _bare_range(b: Found, folded: str) -> Found | None:

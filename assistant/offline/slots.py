@@ -205,6 +205,17 @@ def _after_marker(a: Analysis, hit: Hit) -> bool:
     return all(t.fold in ("the", "each", "every", "a", "cac", "tung") for t in gap)
 
 
+def _denominator(a: Analysis, hit: Hit) -> bool:
+    """ "Average spend per customer": after an average, "per customer" divides, it does not
+    group (the average order is the nearest figure); "AOV per staff" still groups."""
+    if hit.key != "customer":
+        return False
+    averages = ("average", "average_order_value", "items_per_order")
+    averaged = [h for h in a.slot("measures") if h.key in averages and h.stop <= hit.first]
+    per = [m for m in a.slot("metric_markers", "group") if m.stop == hit.first]
+    return bool(averaged and per and fold(per[0].phrase) in ("per", "moi", "each", "a"))
+
+
 def _asked_which(a: Analysis, hit: Hit) -> bool:
     which = a.slot("metric_markers", "which")
     before = any(m.stop == hit.first for m in which if a.tokens[m.first].fold != "nao")
@@ -303,7 +314,7 @@ def read_groups(
         asked = asked or group.ranked
     hits = _dimension_hits(a, skip)
     for hit in hits:
-        marked = _after_marker(a, hit)
+        marked = _after_marker(a, hit) and not _denominator(a, hit)
         which = _asked_which(a, hit)
         if marked or which:
             found.append((a.tokens[hit.first].start, hit.key))
