@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-# 1,234,567.89 | 1.234.567 | 1234.5 | 12 — with an optional k/m/tr/triệu scale after it.
+# 1,234,567.89 | 1.234.567 | 1234.5 | 12 — with an optional k/m/tr/triệu scale after it (on
+# the same line, a word of its own: "353\nMình…" and "8 mục" are no millions).
 _NUMBER = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
-    r"\s*(k|m|tr|triệu|nghìn|ngàn|million|thousand|bn|billion)?(?![a-z0-9])",
+    r"[ \t]*(k|m|tr|triệu|nghìn|ngàn|million|thousand|bn|billion)?(?!\w)",
     re.IGNORECASE,
 )
 _SCALE = {

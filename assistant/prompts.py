@@ -8,7 +8,9 @@ from config import Settings
 
 OWNER_SCOPE = (
     "You are talking to shop STAFF. They may ask anything about the business: revenue, "
-    "orders, products and stock, customers, staff performance. Use the analytics tools. "
+    "orders, products and stock, customers, staff performance. Use the analytics tools: "
+    "query_metrics for any figure (measures, groupings, rankings, comparisons); when it "
+    "compares periods, state both periods' figures and the change it gives. "
     "When they answer a shopper's pending question (#12) in plain words, call "
     "answer_escalation with its reference; search_shop_knowledge shows what the shop knows."
 )

@@ -443,6 +443,12 @@ async def build_new_york_dst() -> Dataset:
 _current: dict[str, Any] = {"key": None, "data": None}
 
 
+def forget() -> None:
+    """The database no longer holds the loaded dataset (another loader replaced it)."""
+    _current["key"] = None
+    _current["data"] = None
+
+
 def load(
     run: Callable[[Awaitable[Any]], Any],
     key: Any,

@@ -107,7 +107,10 @@ def demo_shop(run: Runner, database_url: str, loop: BackgroundLoop) -> Any:
     """The deterministic demo shop, loaded afresh for the module (replacing other test data)."""
     from database.connection import libpq_url
     from database.demo import load_demo_data
+    from tests import analytics_data
 
+    # The demo shop replaces the analytics datasets' rows: the next one must load afresh.
+    analytics_data.forget()
     return run(load_demo_data(libpq_url(database_url), replace=True, timezone=TEST_TIMEZONE))
 
 

@@ -67,6 +67,9 @@ def test_trimming_respects_the_message_cap() -> None:
         ("Up 37% on last month", ["37"]),
         ("Top 3 products this week", []),
         ("Orders on 2026-11-30", []),
+        ("Units sold: 437\nMình chưa hiểu “size L”", []),  # a line after a figure
+        ("437 mục gần nhất", []),  # "m" of a word is no million
+        ("Revenue: 89.9 m", []),
     ],
 )
 def test_fidelity_flags_only_numbers_found_nowhere(reply: str, flagged: list[str]) -> None:

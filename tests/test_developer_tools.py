@@ -109,7 +109,7 @@ def test_admin_endpoint_needs_the_token(run, dev_app, demo_shop) -> None:
     good = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     report = client.get("/admin/senders/6100000000000001", headers=good).get_json()
     assert report["role"] == "owner"
-    assert report["turns"][0]["tool_calls"][0]["name"] == "get_sales_summary_by_period"
+    assert report["turns"][0]["tool_calls"][0]["name"] == "query_metrics"
     assert report["conversation"]["messages"][-1]["role"] == "assistant"
 
 

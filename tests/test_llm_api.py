@@ -286,3 +286,44 @@ def test_reset_starts_a_fresh_session(run, demo_shop, remote, llm) -> None:
     assert "new conversation" in _ask(run, remote, psid, "reset").text
     _ask(run, remote, psid, "second")
     assert [m["role"] for m in llm.requests[-1]["messages"]] == ["system", "user"]
+
+
+def test_hosted_model_compares_periods_with_query_metrics(run, demo_shop, remote, llm) -> None:
+    """A hosted model calls query_metrics with compare_to; the tool gives both periods'
+    figures and the change, and the reply quoting them passes the numbers check as is."""
+    from tools.periods import local_today
+
+    today = local_today(remote.tz)
+    args = {
+        "metrics": ["revenue", "orders"],
+        "start_date": today.replace(day=1).isoformat(),
+        "end_date": today.isoformat(),
+        "compare_to": "previous_period",
+    }
+
+    async def figures() -> dict[str, Any]:
+        from tools.metrics.engine import MetricsQueries
+
+        return await MetricsQueries().query_metrics(**args)
+
+    data = run(figures())
+    now, before = (
+        money(data["totals"]["revenue"], "VND"),
+        money(data["previous_totals"]["revenue"], "VND"),
+    )
+    period, other = data["period"], data["previous_period"]
+    answer = (
+        f"Revenue this month ({period['start']} to {period['end']}): {now}, against {before} "
+        f"for {other['start']} to {other['end']}."
+    )
+    llm.script("fake-primary", tool_calls(("query_metrics", args)), text(answer))
+    reply = _ask(run, remote, OWNER, "revenue this month vs last month?")
+    assert reply.text == answer  # no correction round: every figure is the tool's
+    assert [c["name"] for c in reply.tool_calls] == ["query_metrics"]
+    assert reply.tool_calls[0]["arguments"]["compare_to"] == "previous_period"
+    first, second = llm.requests
+    assert "query_metrics" in {t["function"]["name"] for t in first["tools"]}
+    result = _tool_messages(second)[-1]["content"]
+    assert now in result and before in result
+    assert '"compared_with":"' + f"{other['start']}..{other['end']}" in result
+    assert "change_revenue_percent" in result and len(llm.requests) == 2

@@ -34,40 +34,50 @@ def analytics(run: Any, method: str, **kwargs: Any) -> Any:
     return run(go())
 
 
+def metrics(run: Any, **kwargs: Any) -> Any:
+    async def go() -> Any:
+        from tools.metrics.engine import MetricsQueries
+
+        return await MetricsQueries().query_metrics(**kwargs)
+
+    return run(go())
+
+
+# Owner figures go to query_metrics (issue 16); its revenue equals the period summary's.
 @pytest.mark.parametrize(
     ("question", "tool", "method", "kwargs", "key"),
     [
         (
             "what was our revenue last month?",
-            "get_sales_summary_by_period",
+            "query_metrics",
             "get_sales_summary_by_period",
             {"period": "month", "periods_back": 1},
             "total_revenue",
         ),
         (
             "sales this week",
-            "get_sales_summary_by_period",
+            "query_metrics",
             "get_sales_summary_by_period",
             {"period": "week"},
             "total_revenue",
         ),
         (
             "how much did we make yesterday?",
-            "get_sales_summary_by_period",
+            "query_metrics",
             "get_sales_summary_by_period",
             {"period": "day", "periods_back": 1},
             "total_revenue",
         ),
         (
             "doanh thu tháng trước",
-            "get_sales_summary_by_period",
+            "query_metrics",
             "get_sales_summary_by_period",
             {"period": "month", "periods_back": 1},
             "total_revenue",
         ),
         (
             "takings this year",
-            "get_sales_summary_by_period",
+            "query_metrics",
             "get_sales_summary_by_period",
             {"period": "year"},
             "total_revenue",
@@ -94,9 +104,13 @@ def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, off
     today = local_today(offline.tz)
     reply = ask(run, offline, OWNER, "revenue in the last 7 days")
     call = reply.tool_calls[0]
-    assert call["name"] == "get_revenue_by_filters"
+    assert call["name"] == "query_metrics"
     start = (today - timedelta(days=6)).isoformat()
-    assert call["arguments"] == {"start_date": start, "end_date": today.isoformat()}
+    assert call["arguments"] == {
+        "metrics": ["revenue"],
+        "start_date": start,
+        "end_date": today.isoformat(),
+    }
     figure = analytics(run, "get_revenue_by_filters", start_date=start, end_date=today.isoformat())
     assert money(figure["total_revenue"], "VND") in reply.text
 
@@ -105,9 +119,10 @@ def test_revenue_over_the_last_7_days_uses_an_explicit_range(run, demo_shop, off
     ("question", "tool", "fragment_from"),
     [
         ("what's low on stock?", "get_inventory_status", "product_name"),
-        ("best sellers this month", "find_products_by_criteria", "product_name"),
-        ("who sold most this week?", "get_employee_metrics", "employee_name"),
-        ("top customers", "find_customers_by_criteria", "customer_name"),
+        ("best sellers this month", "query_metrics", "product"),
+        ("who sold most this week?", "query_metrics", "employee"),
+        ("top customers", "query_metrics", "customer"),
+        ("which customers haven't ordered recently?", "find_customers_by_criteria", None),
         ("business overview", "get_business_insights", None),
     ],
 )
@@ -168,7 +183,12 @@ def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:
     settings = offline.model_copy(update={"OWNER_PSIDS": [psid]})
     ask(run, settings, psid, "revenue last month")
     reply = ask(run, settings, psid, "and this month?")
-    assert reply.tool_calls[0]["arguments"] == {"period": "month", "periods_back": 0}
+    today = local_today(offline.tz)
+    assert reply.tool_calls[0]["arguments"] == {
+        "metrics": ["revenue"],
+        "start_date": today.replace(day=1).isoformat(),
+        "end_date": today.isoformat(),
+    }
     expected = analytics(run, "get_sales_summary_by_period", period="month")
     assert money(expected["total_revenue"], "VND") in reply.text
 
@@ -176,23 +196,16 @@ def test_follow_up_changes_only_the_period(run, demo_shop, offline) -> None:
 @pytest.mark.parametrize(
     ("question", "tool", "method", "kwargs", "field"),
     [
-        (
+        (  # per product, variants summed (issue 16), as the metrics layer ranks them
             "best sellers this month",
-            "find_products_by_criteria",
-            "find_products_by_criteria",
-            {"include_sales_data": True, "limit": 5, "this_month": True},
-            "product_name",
+            "query_metrics",
+            "query_metrics",
+            {"metrics": ["revenue"], "group_by": ["product"], "this_month": True},
+            "product",
         ),
-        (
-            "top customers",
-            "find_customers_by_criteria",
-            "find_customers_by_criteria",
-            {"limit": 5},
-            "customer_name",
-        ),
-        (
+        (  # the staff ranking agrees with get_employee_metrics' first row
             "who sold most last month?",
-            "get_employee_metrics",
+            "query_metrics",
             "get_employee_metrics",
             {"last_month": True},
             "employee_name",
@@ -235,14 +248,14 @@ def test_owner_lists_match_the_analytics_first_row(
     today = local_today(offline.tz)
     args = dict(kwargs)
     if args.pop("this_month", False):
-        args |= {
-            "date_range_start": today.replace(day=1).isoformat(),
-            "date_range_end": today.isoformat(),
-        }
+        args |= {"start_date": today.replace(day=1).isoformat(), "end_date": today.isoformat()}
     if args.pop("last_month", False):
         end = today.replace(day=1) - timedelta(days=1)
         args |= {"start_date": end.replace(day=1).isoformat(), "end_date": end.isoformat()}
-    rows = analytics(run, method, **args)
+    if method == "query_metrics":
+        rows = metrics(run, **args)["rows"]
+    else:
+        rows = analytics(run, method, **args)
     assert rows, "the demo shop should have an answer"
     assert str(rows[0][field]) in reply.text
 

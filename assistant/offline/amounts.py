@@ -179,9 +179,10 @@ def find_amounts(original: str, folded: str) -> tuple[Amounts, str]:
     g = amount_grammar()
     found = Amounts()
     text = _bounds(g, original, _ranges(g, original, folded, found), found)
-    for pattern in g.limits:
+    for number, pattern in enumerate(g.limits):
         m = pattern.search(text)
-        if m and found.limit is None and int(m.group("n")) > 0:
+        least = 1 if number == 0 else 2  # "top 1", but "1 đơn" is one order, not a top
+        if m and found.limit is None and int(m.group("n")) >= least:
             found.limit = int(m.group("n"))
             text = _mask(text, m.start("n"), m.end("n"))
     return found, text

@@ -9,17 +9,15 @@ from assistant.offline.intent import (
     ASK_STAFF,
     CUSTOMERS,
     DETAILS,
-    EMPLOYEES,
     INSIGHTS,
     INVENTORY,
     KNOWLEDGE,
     MY_ORDERS,
     ORDER_SEARCH,
     PRODUCTS,
-    REVENUE,
     SEARCH,
-    SUMMARY,
 )
+from assistant.offline.metrics import inactive_call, metrics_call
 from assistant.offline.periods import Period, days_back
 from assistant.offline.phrases import book
 from assistant.offline.text import (
@@ -34,6 +32,10 @@ from assistant.offline.text import (
 Args = dict[str, Any]
 Built = tuple[str, str | None, Args]
 SHOPPER_MAX_LIMIT = 20
+# Owner intents answered with the shop's figures (query_metrics).
+FIGURES = frozenset(
+    {"metrics", "revenue", "sales_summary", "best_sellers", "employee_performance", "top_customers"}
+)
 
 
 def range_args(period: Period | None, start_key: str, end_key: str) -> Args:
@@ -134,29 +136,12 @@ def search_args(a: Analysis, query: str | None = None) -> Args:
     limit = a.amounts.limit
     return _put(
         {"query": (query or shopper_query(a))[:200]},
-        category=a.first_term("category"),
+        category=a.first_term("category", synonyms=False),
         brand=a.first_term("brand"),
         max_price=a.amounts.max_value,
         in_stock_only=True if a.g("in_stock") else None,
         limit=min(limit, SHOPPER_MAX_LIMIT) if limit else None,
     )
-
-
-def _money(a: Analysis) -> Built:
-    if a.subject and not (a.payment or a.email or employee_name(a)):
-        args = products_args(a, with_dates=True)
-        return "product_search", PRODUCTS, {**args, "include_sales_data": True}
-    listing = a.g("list_verb") and a.g("order_noun")
-    if revenue_filtered(a) or (listing and a.period is not None):
-        return "revenue", REVENUE, revenue_args(a)
-    unit, back = a.period.calendar if a.period and a.period.calendar else ("month", 0)
-    return "sales_summary", SUMMARY, {"period": unit, "periods_back": back}
-
-
-def _best_sellers(a: Analysis) -> Built:
-    args = products_args(a, with_dates=True)
-    args.update(include_sales_data=True, limit=a.amounts.limit or 5)
-    return "best_sellers", PRODUCTS, args
 
 
 def _product_search(a: Analysis) -> Built:
@@ -179,10 +164,7 @@ def _inventory(a: Analysis) -> Built:
 
 
 def _customers(intent: str, a: Analysis) -> Built:
-    args = customers_args(a)
-    if intent == "top_customers":
-        args.setdefault("limit", 5)
-    return intent, CUSTOMERS, args
+    return intent, CUSTOMERS, customers_args(a)
 
 
 def _pictures(a: Analysis) -> Built:
@@ -196,22 +178,20 @@ def owner_call(intent: str, a: Analysis) -> Built:
     """The tool call of an owner's intent."""
     if intent == "shop_knowledge":
         return intent, KNOWLEDGE, {"query": a.original.strip()[:300]}
-    if intent in ("revenue", "sales_summary"):
-        return _money(a)
-    if intent == "best_sellers":
-        return _best_sellers(a)
+    if intent in FIGURES:
+        return metrics_call(a)
     if intent == "product_search":
         return _product_search(a)
     if intent == "low_stock":
         return _inventory(a)
-    if intent in ("customer_lookup", "top_customers"):
+    if intent == "customer_lookup" and a.has("metric_markers", "inactive"):
+        return inactive_call(a)
+    if intent == "customer_lookup":
         return _customers(intent, a)
-    if intent == "employee_performance":
-        return intent, EMPLOYEES, {"metric_type": "sales", **employee_args(a)}
     if intent == "order_search":
         return intent, ORDER_SEARCH, order_search_args(a)
     if intent == "overview" and a.period is not None and a.period.end < a.today:
-        return _money(a)
+        return metrics_call(a)
     if intent == "overview":
         return (
             intent,

@@ -13,10 +13,13 @@ from assistant.offline.periods import (
     Period,
     calendar_period,
     clamp,
+    day_of_month,
     month_end,
     month_period,
     recent_year,
     rolling_period,
+    week_of_month,
+    year_before,
 )
 from assistant.offline.phrases import alternation, book, word_map, words
 from core.text import fold_aligned, tokenize
@@ -25,6 +28,26 @@ B, E = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 Handler = Callable[[re.Match[str], "Ctx"], Period | None]
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
+# Which week of a month: 1-4, 0 the last one.
+_WEEK_ORDINAL = {
+    **_ORDINAL,
+    "4th": 4,
+    "last": 0,
+    "final": 0,
+    "dau": 1,
+    "dau tien": 1,
+    "thu nhat": 1,
+    "thu hai": 2,
+    "thu 2": 2,
+    "thu ba": 3,
+    "thu 3": 3,
+    "thu tu": 4,
+    "thu 4": 4,
+    "cuoi": 0,
+    "cuoi cung": 0,
+}
+ALL_TIME = date(2000, 1, 1)  # "all time": since before any shop kept orders here
+_LAST_YEAR = r"(?:last year|a year ago|the year before|nam ngoai|nam truoc|nam roi)"
 _YEAR_CONTEXT = re.compile(
     r"(?:in|of|for|during|year|nam|since|from|between|and|to|tu|den|fy|until)\s+$"
 )
@@ -64,7 +87,9 @@ class Grammar:
         self.d = d
         self.units = word_map(d["units"])
         self.months = {k: int(v) for k, v in word_map(d["months"]).items()}
+        self.months.update({k: int(v) for k, v in word_map(d["months_short"]).items()})
         self.weekdays = {k: int(v) for k, v in word_map(d["weekdays"]).items()}
+        self.weekdays.update({k: int(v) for k, v in word_map(d["weekdays_short"]).items()})
         self.abbr = {k: int(v) for k, v in word_map(d["weekday_abbreviations"]).items()}
         numbers = d["number_words"]
         en = {fold_aligned(k)[1]: int(v) for k, v in numbers["en"].items()}
@@ -83,11 +108,58 @@ class Grammar:
         year = r"(?P<y>(?:19|20)\d{2})"
         rel_year = r"(?P<ry>this year|last year|nam nay|nam ngoai|nam truoc|nam roi)"
         days = d["today"] + d["yesterday"] + d["day_before_yesterday"]
+        week_ordinal = rf"(?P<o>{a(_WEEK_ORDINAL)})"
+        which_month = (
+            rf"(?:(?P<rel>this|last|previous|the|thang nay|thang truoc|thang roi)\s+month|"
+            rf"thang\s+(?P<rel2>nay|truoc|roi)|{mon}(?:\s*,?\s*{year})?|"
+            rf"thang\s+(?P<m>\d{{1,2}})(?:\s*(?:/|nam)\s*(?P<y2>(?:19|20)\d{{2}}))?|"
+            r"(?P<bare>thang))"
+        )
         rules: list[tuple[str, Handler]] = [
             (rf"{B}(?P<w>{a(days)}){E}", self._relative_day),
+            (
+                rf"{B}(?:the\s+)?(?:same|cung)\s+{unit}\s+(?:as\s+)?{_LAST_YEAR}{E}",
+                self._same_last_year,
+            ),
+            (rf"{B}(?:the\s+)?{unit}\s+before\s+last{E}", self._before_last),
+            (rf"{B}{unit}\s+(?:truoc|roi)\s+nua{E}", self._before_last),
+            (
+                rf"{B}(?:the\s+)?{week_ordinal}\s+week\s+(?:of\s+|in\s+)?{which_month}{E}",
+                self._week_of_month,
+            ),
+            (rf"{B}tuan\s+{week_ordinal}\s+(?:cua\s+)?{which_month}{E}", self._week_of_month),
+            (
+                rf"{B}(?:the\s+)?(?P<h>first|1st|second|2nd|last|latter)\s+half\s+(?:of\s+|in\s+)?"
+                rf"{which_month}{E}",
+                self._half_month,
+            ),
+            (rf"{B}nua\s+(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?{which_month}{E}", self._half_month),
+            (
+                rf"{B}(?:the\s+)?(?P<h>first|1st|second|2nd|last|latter)\s+half\s+(?:of\s+)?"
+                rf"(?:(?P<rel>this|last|the)\s+year|{year}){E}",
+                self._half_year,
+            ),
+            (
+                rf"{B}nua\s+(?P<h>dau|cuoi|sau)\s+(?:cua\s+)?(?:nam\s+(?P<rel>nay|ngoai|truoc)|"
+                rf"nam\s+{year}){E}",
+                self._half_year,
+            ),
+            (rf"{B}h(?P<h>[12])(?:\s*[/,-]?\s*{year})?{E}", self._half_year),
+            (
+                rf"{B}(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+(?P<q>this|last|"
+                rf"previous|the previous|the last)\s+month{E}",
+                self._day_of_this_month,
+            ),
+            (
+                rf"{B}ngay\s+(?P<d>\d{{1,2}})\s+thang\s+(?P<q>nay|truoc|roi){E}",
+                self._day_of_this_month,
+            ),
+            (rf"{B}(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th){E}", self._bare_day),
+            (rf"{B}ngay\s+(?P<d>\d{{1,2}}){E}(?!\s*(?:/|-|thang|ngay|tuan))", self._bare_day),
             (rf"{B}(?P<q>{a(d['this'] + d['last'])})\s+{unit}{E}", self._this_last),
             (rf"{B}{unit}\s+(?P<q>{a(d['vi_this'] + d['vi_last'])}){E}", self._this_last),
             (rf"{B}(?P<w>{a(d['ytd'] + d['mtd'] + d['wtd'])}){E}", self._to_date),
+            (rf"{B}{a(d['all_time'])}{E}", self._all_time),
             (rf"{B}{num_en}\s+{unit}\s+{a(d['ago'])}{E}", self._ago),
             (
                 rf"{B}(?:{a(d['vi_ago_prefix'])}\s+)?{num_vi}\s+{unit}\s+{a(d['vi_ago_suffix'])}{E}",
@@ -150,7 +222,7 @@ class Grammar:
         self.rules = [(re.compile(pattern), handler) for pattern, handler in rules]
         self.since = re.compile(rf"{B}{a(d['since'])}\s+$")
         self.range_start = re.compile(rf"{B}{a(d['range_start'] + ['between'])}\s+$")
-        self.range_sep = re.compile(rf"\s*{a(d['range_sep'])}\s*")
+        self.range_sep = re.compile(rf"\s*{a(d['range_sep'])}\s*(?:the\s+)?")
 
     # ------------------------------------------------------------------ handlers
 
@@ -166,6 +238,61 @@ class Grammar:
         back = 0 if _in(word, self.d["today"]) else 1 if _in(word, self.d["yesterday"]) else 2
         return calendar_period("day", back, c.today)
 
+    def _same_last_year(self, m: re.Match[str], c: Ctx) -> Period:
+        return year_before(calendar_period(self._unit(m), 0, c.today))
+
+    def _before_last(self, m: re.Match[str], c: Ctx) -> Period:
+        return calendar_period(self._unit(m), 2, c.today)
+
+    def _week_of_month(self, m: re.Match[str], c: Ctx) -> Period | None:
+        which = _WEEK_ORDINAL.get(re.sub(r"\s+", " ", _f(m, "o")))
+        found = self._month_of(m, c)
+        if which is None or found is None:
+            return None
+        return week_of_month(*found, which, c.today)
+
+    def _day_of_this_month(self, m: re.Match[str], c: Ctx) -> Period:
+        back = 0 if _f(m, "q") in ("this", "nay") else 1
+        first = calendar_period("month", back, c.today).start
+        day = first.replace(day=int(_f(m, "d")))
+        return Period(day, day)
+
+    def _month_of(self, m: re.Match[str], c: Ctx) -> tuple[int, int] | None:
+        """The month a "which_month" part names (this month when it says only "tháng")."""
+        if _f(m, "m") or _f(m, "mon"):
+            month = int(_f(m, "m")) if _f(m, "m") else self._month_word(m, c)
+            if month is None or not 1 <= month <= 12:
+                return None
+            given = _f(m, "y") or _f(m, "y2")
+            return (int(given) if given else recent_year(month, 1, c.today)), month
+        rel = _f(m, "rel") or _f(m, "rel2")
+        back = 1 if rel in ("last", "previous", "truoc", "roi") else 0
+        first = calendar_period("month", back, c.today).start
+        return first.year, first.month
+
+    def _half_month(self, m: re.Match[str], c: Ctx) -> Period | None:
+        found = self._month_of(m, c)
+        if found is None:
+            return None
+        year, month = found
+        first = _f(m, "h") in ("first", "1st", "dau")
+        start = date(year, month, 1 if first else 16)
+        end = date(year, month, 15) if first else month_end(year, month)
+        return clamp(Period(start, end), c.today)
+
+    def _half_year(self, m: re.Match[str], c: Ctx) -> Period | None:
+        rel = _f(m, "rel")
+        year = int(_f(m, "y")) if _f(m, "y") else c.today.year - (rel in ("last", "ngoai", "truoc"))
+        first = _f(m, "h") in ("first", "1st", "dau", "1")
+        start = date(year, 1 if first else 7, 1)
+        end = date(year, 6, 30) if first else date(year, 12, 31)
+        if start > c.today:
+            return None
+        return clamp(Period(start, end), c.today)
+
+    def _bare_day(self, m: re.Match[str], c: Ctx) -> Period:
+        return day_of_month(int(_f(m, "d")), c.today)
+
     def _this_last(self, m: re.Match[str], c: Ctx) -> Period:
         q = _f(m, "q")
         this = _in(q, self.d["this"]) or _in(q, self.d["vi_this"])
@@ -177,6 +304,9 @@ class Grammar:
             "year" if _in(word, self.d["ytd"]) else "month" if _in(word, self.d["mtd"]) else "week"
         )
         return calendar_period(unit, 0, c.today)
+
+    def _all_time(self, m: re.Match[str], c: Ctx) -> Period:
+        return Period(ALL_TIME, c.today)
 
     def _ago(self, m: re.Match[str], c: Ctx) -> Period:
         return calendar_period(self._unit(m), self._num(m), c.today)

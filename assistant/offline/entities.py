@@ -30,6 +30,7 @@ class VocabHit:
     stop: int
     partial: bool
     text: str
+    synonym: bool = False  # an owner's word for a category ("trà sữa"), not its name
 
 
 def find_email(text: str) -> tuple[str | None, list[tuple[int, int]]]:
@@ -56,15 +57,45 @@ def find_payment(tokens: Sequence[Token]) -> tuple[str | None, set[int]]:
     return hits[0].key, {i for hit in hits for i in hit.indices}
 
 
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def aliases(name: str) -> list[str]:
+    """Other ways a product is called: its name without the part in parentheses, and that
+    part ("Vietnamese Iced Coffee (Cà Phê Sữa Đá)": both halves)."""
+    inner = [m.group(1).strip() for m in _PARENTHESES.finditer(name)]
+    outer = _PARENTHESES.sub(" ", name).strip()
+    found = [alias for alias in (outer, *inner) if alias and alias != name]
+    return [alias for alias in found if not re.fullmatch(r"[\d\s\w]{0,2}|\d+\s*\w*", alias)]
+
+
+def category_synonyms(categories: Sequence[str]) -> list[tuple[str, str]]:
+    """(owner's word, category) for the shop's categories ("trà sữa" → "milk tea")."""
+    table = book().data.get("category_words") or {}
+    have = {fold(c).strip(): c for c in categories}
+    found: list[tuple[str, str]] = []
+    for category, synonyms in table.items():
+        term = have.get(fold(str(category)).strip())
+        if term is not None:
+            found += [(str(word), term) for word in synonyms]
+    return found
+
+
 def _entries(vocab: Vocabulary) -> list[tuple[str, Phrase, float]]:
     entries: list[tuple[str, Phrase, float]] = []
     columns = (vocab.product_names, vocab.categories, vocab.brands, vocab.employee_names)
     tables = zip(KINDS, columns, strict=True)
     for kind, terms in tables:
         for term in terms:
-            phrase = compile_phrase(term, book().strict)
-            if phrase is not None:
-                entries.append((f"{kind}\x1f{term}", phrase, 1.0))
+            spellings = [term, *(aliases(term) if kind == "product" else [])]
+            for spelling in spellings:
+                phrase = compile_phrase(spelling, book().strict, loose=True)
+                if phrase is not None:
+                    entries.append((f"{kind}\x1f{term}", phrase, 1.0))
+    for word, category in category_synonyms(vocab.categories):
+        phrase = compile_phrase(word, book().strict)
+        if phrase is not None:
+            entries.append((f"category_word\x1f{category}", phrase, 1.0))
     counts = Counter(w for name in vocab.employee_names for w in set(WORD_RE.findall(fold(name))))
     surnames = book().folded_set("common_surnames")
     for name in vocab.employee_names:
@@ -72,7 +103,7 @@ def _entries(vocab: Vocabulary) -> list[tuple[str, Phrase, float]]:
         if len(parts) < 2:
             continue
         for part in parts:
-            phrase = compile_phrase(part, book().strict)
+            phrase = compile_phrase(part, book().strict, loose=True)
             if phrase is None or len(phrase.terms) != 1 or phrase.terms[0].fold in surnames:
                 continue
             if counts[phrase.terms[0].fold] == 1:
@@ -105,7 +136,9 @@ def find_vocabulary(tokens: Sequence[Token], vocab: Vocabulary, original: str) -
         if partial and not _partial_ok(tokens[hit.first]):
             continue
         text = original[tokens[hit.first].start : tokens[hit.stop - 1].end]
-        found.append(VocabHit(kind.removesuffix("_part"), term, hit.first, hit.stop, partial, text))
+        synonym = kind == "category_word"
+        kind = "category" if synonym else kind.removesuffix("_part")
+        found.append(VocabHit(kind, term, hit.first, hit.stop, partial, text, synonym))
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+METRICS = "query_metrics"
 REVENUE = "get_revenue_by_filters"
 SUMMARY = "get_sales_summary_by_period"
 PRODUCTS = "find_products_by_criteria"
@@ -21,7 +22,18 @@ ASK_STAFF = "ask_staff"
 ANSWER = "answer_escalation"
 
 OWNER_TOOLS = frozenset(
-    {REVENUE, SUMMARY, PRODUCTS, CUSTOMERS, INVENTORY, EMPLOYEES, ORDER_SEARCH, INSIGHTS, ANSWER}
+    {
+        METRICS,
+        REVENUE,
+        SUMMARY,
+        PRODUCTS,
+        CUSTOMERS,
+        INVENTORY,
+        EMPLOYEES,
+        ORDER_SEARCH,
+        INSIGHTS,
+        ANSWER,
+    }
 )
 BOTH_TOOLS = frozenset({SEARCH, DETAILS, MY_ORDERS, KNOWLEDGE})
 SHOPPER_TOOLS = BOTH_TOOLS | {ASK_STAFF}
@@ -53,3 +65,13 @@ class ParsedIntent:
     # Looking for a product ("do you have…", a price, a product word): when the catalog has
     # none, "we don't have it" is the answer, not a question for the staff.
     asks_for_product: bool = False
+    # What an owner's question asked that the call leaves out, as (reason, words): words no
+    # slot explains ("unread"), measures the shop does not record ("unrecorded": profit), an
+    # average per day ("average"), a single size ("size"), a product split of discounts or tax
+    # ("per_order"). The reply says each, so a filter is never dropped silently.
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """The words no slot explains."""
+        return tuple(words for reason, words in self.left_out if reason == "unread")

@@ -23,14 +23,15 @@ from litellm.types.utils import (
     Usage,
 )
 
-from assistant.offline.intent import ANSWER, ASK_STAFF, KNOWLEDGE, OWNER_TOOLS, SEARCH
+from assistant.offline.intent import ANSWER, ASK_STAFF, KNOWLEDGE, METRICS, OWNER_TOOLS, SEARCH
+from assistant.offline.metrics_writer import Context
 from assistant.offline.parser import ParsedIntent, Vocabulary, parse
 from assistant.offline.vocabulary import load_vocabulary
 from assistant.offline.writer import good_entry, text, write_reply
 from assistant.prompts import CORRECTION_LEAD
 from tools.formatting import parse_result
 
-OWNER_ONLY_HINT = "get_revenue_by_filters"
+OWNER_ONLY_HINT = METRICS
 
 
 def _context(kwargs: dict[str, Any]) -> tuple[date, str]:
@@ -44,6 +45,50 @@ def _context(kwargs: dict[str, Any]) -> tuple[date, str]:
 
 def _user_texts(messages: list[dict[str, Any]]) -> list[str]:
     return [str(m.get("content") or "") for m in messages if m.get("role") == "user"]
+
+
+def _questions(messages: list[dict[str, Any]]) -> list[str]:
+    """The caller's questions before the last one that a tool answered, oldest first.
+
+    Only these are the context of a follow-up: an answer to a pending escalation or a desk
+    command (stored as a user message and its desk reply, with no tool call), a correction
+    request, small talk or a message superseded in a flood never changes how the next
+    question is read."""
+    found: list[str] = []
+    asked: str | None = None
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
+    for message in messages[:last]:
+        role = message.get("role")
+        if role == "user":
+            content = str(message.get("content") or "")
+            asked = None if content.startswith(CORRECTION_LEAD) else content
+        elif role == "assistant" and asked is not None and _asks(message):
+            found.append(asked)
+            asked = None
+    return found
+
+
+def _asks(message: dict[str, Any]) -> bool:
+    """Whether an assistant message called a tool that answers a question (not the desk's
+    answer_escalation or ask_staff, which pass words between people)."""
+    names = {(call.get("function") or {}).get("name") for call in message.get("tool_calls") or []}
+    return bool(names - {ANSWER, ASK_STAFF, None})
+
+
+def _calls(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The arguments of the calls made since the question, by tool (the last of each)."""
+    found: dict[str, dict[str, Any]] = {}
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            break
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            try:
+                value = json.loads(function.get("arguments") or "{}")
+            except (TypeError, json.JSONDecodeError):
+                value = {}
+            found.setdefault(str(function.get("name")), value if isinstance(value, dict) else {})
+    return found
 
 
 def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
@@ -150,19 +195,31 @@ class OfflineLLM(CustomLLM):
         team = OWNER_ONLY_HINT in offered or ANSWER in offered
         role = "owner" if team else "shopper"
         vocabulary = await load_vocabulary(role)
-        previous = self._previous(users[:-1], today, role, vocabulary)
+        previous = self._previous(_questions(messages), today, role, vocabulary)
         intent = parse(current, today=today, role=role, vocabulary=vocabulary, previous=previous)
         results = _trailing_tool_results(messages)
         if current.startswith(CORRECTION_LEAD):
             # Asked to correct its figures: write again from this turn's tool results only.
             results = _turn_tool_results(messages)
             current = users[-2] if len(users) > 1 else ""
-            intent = parse(current, today=today, role=role, vocabulary=vocabulary)
+            earlier = _questions(messages[: len(messages) - 1])
+            previous = self._previous(earlier, today, role, vocabulary)
+            intent = parse(
+                current, today=today, role=role, vocabulary=vocabulary, previous=previous
+            )
         if results:
             chained = _next_step(_since_question(messages), current, offered, intent)
             if chained is not None:
                 return chained
-            return {"content": write_reply(_replied(messages, results), intent.language)}
+            calls = _calls(messages)
+            context = Context(
+                language=intent.language,
+                today=today,
+                arguments=calls.get(METRICS, {}),
+                calls=calls,
+                left_out=intent.left_out,
+            )
+            return {"content": write_reply(_replied(messages, results), intent.language, context)}
         if intent.tool and intent.tool in offered:
             return {"tool": intent.tool, "arguments": intent.arguments}
         if intent.tool in OWNER_TOOLS:

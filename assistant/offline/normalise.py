@@ -17,6 +17,7 @@ class Term:
     stem: str
     marks: str
     exact: bool
+    loose: bool = False  # a name written without accents matches them typed with any
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,21 @@ class Phrase:
     terms: tuple[Term, ...]
 
 
-def compile_phrase(text: str, strict: frozenset[str] = frozenset()) -> Phrase | None:
-    """Compile `text`; a lone accented word folding to a word in `strict` must keep its accents."""
+def compile_phrase(
+    text: str, strict: frozenset[str] = frozenset(), loose: bool = False
+) -> Phrase | None:
+    """Compile `text`; a lone accented word folding to a word in `strict` must keep its accents.
+
+    `loose`: words written without accents match the same words typed with any accents
+    (a staff list spelled "Thao Vo" matches "Thảo")."""
     original, folded = fold_aligned(text)
     found = [(m.group(), original[m.start() : m.end()]) for m in WORD_RE.finditer(folded)]
     single = len(found) == 1
     terms = []
     for word, raw in found:
         marks = marks_of(raw)
-        terms.append(Term(word, stem(word), marks, single and bool(marks) and word in strict))
+        exact = single and bool(marks) and word in strict
+        terms.append(Term(word, stem(word), marks, exact, loose and not marks))
     return Phrase(text, tuple(terms)) if terms else None
 
 
@@ -66,7 +73,7 @@ def term_matches(token: Token, term: Term, fuzzy: bool) -> tuple[bool, bool]:
     """(matches, by typo tolerance) for one message word against one phrase word."""
     if token.stem == term.stem or token.fold == term.fold:
         if token.marks:
-            return token.marks == term.marks, False
+            return token.marks == term.marks or term.loose, False
         return not term.exact, False
     if fuzzy and len(term.stem) >= 5 and close(token.stem, term.stem):
         return True, True

@@ -14,7 +14,9 @@ from datetime import date
 from assistant.offline.analysis import analyse
 from assistant.offline.builders import owner_call, shopper_call
 from assistant.offline.followup import continue_previous, follow_up
-from assistant.offline.intent import ParsedIntent, Vocabulary, allowed_tools
+from assistant.offline.intent import METRICS, ParsedIntent, Vocabulary, allowed_tools
+from assistant.offline.metrics import left_out
+from assistant.offline.metrics_followup import metrics_follow_up
 from assistant.offline.scoring import owner_intent, refused, shopper_intent
 
 __all__ = ["ParsedIntent", "Vocabulary", "parse"]
@@ -32,7 +34,9 @@ def parse(
     a = analyse(text if isinstance(text, str) else str(text), today, vocabulary or Vocabulary())
     owner = role == "owner"
     language = a.language or (previous.language if previous is not None else "en")
-    built = follow_up(a, previous, role)
+    built = metrics_follow_up(a, previous) if owner else None
+    if built is None:
+        built = follow_up(a, previous, role)
     if built is None:
         if owner:
             intent, _ = owner_intent(a)
@@ -45,4 +49,5 @@ def parse(
     if tool is not None and tool not in allowed_tools(role):
         name, tool, arguments = "unknown", None, {}
     product = bool(a.subject or a.g("shop_ask") or a.g("price") or a.g("product_noun"))
-    return ParsedIntent(name, tool, arguments, language, asks_for_product=product)
+    missing = left_out(a) if tool == METRICS else ()
+    return ParsedIntent(name, tool, arguments, language, product, missing)

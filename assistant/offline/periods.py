@@ -19,6 +19,7 @@ class Period:
     calendar: tuple[str, int] | None = None
     rolling_days: int | None = None
     implicit_year: bool = False
+    implicit_month: bool = False  # a day of the month said without its month ("the 20th")
 
     @property
     def days(self) -> int:
@@ -79,6 +80,37 @@ def rolling_period(count: int, unit: str, today: date) -> Period:
 def month_period(year: int, month: int, today: date, implicit: bool = False) -> Period:
     """A whole calendar month."""
     return clamp(Period(date(year, month, 1), month_end(year, month), None, None, implicit), today)
+
+
+def year_before(period: Period) -> Period:
+    """The same calendar period a year earlier, whole ("the same month last year"); a
+    Monday-Sunday week is the week 52 weeks earlier, so weekdays line up."""
+    unit = period.calendar[0] if period.calendar else "day"
+    if unit == "week":
+        start = period.start - timedelta(weeks=52)
+        return Period(start, start + timedelta(days=6))
+    start = add_months(period.start, -12)
+    if unit == "day":
+        return Period(start, start)
+    return Period(start, add_months(start, UNIT_MONTHS[unit]) - timedelta(days=1))
+
+
+def week_of_month(year: int, month: int, which: int, today: date) -> Period:
+    """Days 1-7 of a month (which=1), 8-14 (2), 15-21 (3), 22-28 (4); the last 7 days (0)."""
+    last = month_end(year, month)
+    if which == 0:
+        return clamp(Period(last - timedelta(days=6), last), today)
+    start = date(year, month, 7 * (which - 1) + 1)
+    return clamp(Period(start, start + timedelta(days=6)), today)
+
+
+def day_of_month(day: int, today: date) -> Period:
+    """A day said without its month ("the 20th"): this month's, or last month's when it is
+    still to come."""
+    first = today.replace(day=1)
+    month = first if day <= today.day else add_months(first, -1)
+    found = date(month.year, month.month, day)
+    return Period(found, found, implicit_month=True)
 
 
 def recent_year(month: int, day: int, today: date) -> int:

@@ -12,6 +12,15 @@ from assistant.offline.normalise import Phrase, PhraseMatcher, Term, compile_phr
 from core import data as data_files
 from core.text import WORD_RE, Token, fold
 
+SLOT_TABLES = (
+    "measures",
+    "dimensions",
+    "metric_markers",
+    "fillers",
+    "honorifics",
+    "product_words",
+)
+
 
 def words(value: Any) -> list[str]:
     """Every string in a YAML value (lists and mappings flattened)."""
@@ -45,6 +54,7 @@ class PhraseBook:
     payments: PhraseMatcher
     metrics: PhraseMatcher
     owner_only: PhraseMatcher
+    slots: dict[str, PhraseMatcher]  # measures, dimensions, metric_markers, fillers, honorifics
     stops: dict[str, tuple[Term, ...]]
     strict: frozenset[str]
     known: frozenset[str]
@@ -97,10 +107,22 @@ def book() -> PhraseBook:
         "payment_methods",
         "metric_words",
         "owner_only",
+        *SLOT_TABLES,
+        "category_words",
     )
     for text in (w for name in tables for w in words(data[name])):
         known.update(WORD_RE.findall(fold(text)))
+    known.update(WORD_RE.findall(fold(" ".join(str(k) for k in data["category_words"]))))
     frozen_known = frozenset(known)
+    slots = {
+        name: PhraseMatcher(
+            _entries(
+                data[name] if isinstance(data[name], dict) else {name: data[name]}, strict, False
+            ),
+            frozen_known,
+        )
+        for name in SLOT_TABLES
+    }
     return PhraseBook(
         data=data,
         groups=PhraseMatcher(_entries(data["groups"], strict, True), frozen_known),
@@ -109,6 +131,7 @@ def book() -> PhraseBook:
         owner_only=PhraseMatcher(
             _entries({"owner_only": {3: data["owner_only"]}}, strict, True), frozen_known
         ),
+        slots=slots,
         stops=_stops(data, strict),
         strict=strict,
         known=frozen_known,

@@ -5,19 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.offline.analysis import Analysis
-from assistant.offline.text import content_tokens, employee_name, order_search_text, product_words
+from assistant.offline.text import content_tokens, order_search_text, product_words
 
 WEAK = 1.0
 OWNER_ORDER = (
     "shop_knowledge",
-    "employee_performance",
-    "top_customers",
-    "best_sellers",
+    "metrics",
     "order_search",
     "low_stock",
     "customer_lookup",
     "overview",
-    "revenue",
     "shop_product_pictures",
     "my_orders",
     "product_search",
@@ -59,24 +56,9 @@ def topic_strength(a: Analysis) -> float:
     return sum(a.g(group) for group in TOPIC_GROUPS)
 
 
-def _employee(a: Analysis) -> float:
-    score = a.g("employee_direct")
-    if a.g("employee_noun"):
-        extra = a.g("ranking") + a.g("performance") + a.g("sell") + 0.5 * a.g("money")
-        return score + a.g("employee_noun") + extra
-    if employee_name(a) and not a.g("money") and not a.g("sell"):
-        score += 1.5 * a.g("performance")
-    return score
-
-
-def _top_customers(a: Analysis) -> float:
-    ranked = a.g("customer_noun") and (a.g("ranking") or a.g("bestseller"))
-    return a.g("top_customer") + (5.0 if ranked else 0.0)
-
-
 def _customers(a: Analysis) -> float:
     noun = a.g("customer_noun")
-    score = noun + a.g("premium") + a.g("premium_no")
+    score = noun + a.g("premium") + a.g("premium_no") + 6 * a.has("metric_markers", "inactive")
     if a.email and not a.g("money") and not a.g("order_noun"):
         score += 3
     if noun or a.g("spend"):
@@ -85,12 +67,9 @@ def _customers(a: Analysis) -> float:
     return score
 
 
-def _best_sellers(a: Analysis) -> float:
-    score = a.g("bestseller")
-    people = a.g("customer_noun") or a.g("employee_noun")
-    if a.g("ranking") and not people and (a.g("product_noun") or a.g("sell") or a.subject):
-        score += 3
-    return score
+def _stock(a: Analysis) -> float:
+    stock = a.g("stock") + a.g("stock_low") + a.g("stock_out")
+    return stock + 1.0 if stock and a.subject else stock
 
 
 def _order_search(a: Analysis) -> float:
@@ -98,12 +77,69 @@ def _order_search(a: Analysis) -> float:
     return {3: 5.5, 2: 3.0}.get(strength, 0.0) if text else 0.0
 
 
-def _revenue(a: Analysis) -> float:
-    score = a.g("money") + (0 if a.g("ranking") else a.g("sell")) + 2 * bool(a.payment)
-    if a.g("order_noun"):
-        filtered = a.amounts.money or a.period or a.payment or a.email or a.amounts.limit
-        score += 2 if filtered else 0.5
+STRONG_MEASURES = 3.0
+WEAK_MEASURES = ("orders", "customers")
+MEASURES = (
+    "revenue", "orders", "units_sold", "customers", "new_customers", "average_order_value",
+    "items_per_order", "discounts", "tax", "cancelled", "refunded", "pending", "money",
+    "unsupported", "figures",
+)  # fmt: skip
+
+
+def _measured(a: Analysis) -> float:
+    """Measures named: "revenue" says it; "orders" and "customers" are plain nouns too, and
+    measure only with a cue, a period or an amount ("orders over 200k")."""
+    hits = [hit for hit in a.slot("measures") if hit.key in MEASURES]
+    strong = sum(STRONG_MEASURES for hit in hits if hit.key not in WEAK_MEASURES)
+    weak = any(hit.key in WEAK_MEASURES for hit in hits)
+    cued = a.has("measures", "how_much", "count") or bool(a.period or a.amounts.limit)
+    cued = cued or a.amounts.money
+    return min(strong, 6.0) + (1.5 if weak and (cued or strong) else 0.0)
+
+
+def _figures_core(a: Analysis) -> float:
+    """How clearly the message asks for the shop's figures (0: it does not)."""
+    measured = _measured(a)
+    verb = a.has("measures", "sell", "buy") or bool(a.g("sell"))
+    cue = a.has("measures", "how_much", "count")
+    score = measured
+    score += 2.0 * (cue and bool(measured or verb or a.period or a.subject))
+    score += 3.0 * a.has("measures", "bestseller", "worstseller")
+    score += 4.0 * a.has("measures", "busiest", "quietest")
+    score += 3.0 * bool(
+        (a.slot("metric_markers", "compare_to") or a.slot("metric_markers", "compare_verb"))
+        and (a.period or measured or verb)
+    )
+    score += a.g("employee_direct") + a.g("top_customer")
+    people = a.g("customer_noun") or a.g("employee_noun") or a.slot("metric_markers", "who")
+    people = people or a.slot("dimensions")  # "the top 3 categories"
+    ranked = a.has("measures", "most", "least") or a.amounts.limit
+    priced = a.g("price") and not (measured or verb)  # "our most expensive drink": a price
+    score += 2.0 * bool(ranked and (verb or people or a.g("product_noun")) and not a.g("list_verb"))
+    score -= 2.0 * bool(ranked and priced and not (verb or people))
+    score += 2.0 * bool(verb and a.period)
+    score += 2.0 * bool(a.payment and (a.period or verb))
+    named = a.subject or a.vocab_employee
+    score += 3.0 * bool(a.has("measures", "perform") and (named or verb))
+    grouped = a.time_groups or _grouped_noun(a)
+    score += 2.0 * bool(grouped and (a.period or a.has("metric_markers", "which")))
     return score
+
+
+def _grouped_noun(a: Analysis) -> bool:
+    """ "the breakdown by payment type": a dimension right after a grouping word."""
+    ends = {hit.stop for hit in a.slot("metric_markers", "group")}
+    return any(hit.first in ends for hit in a.slot("dimensions"))
+
+
+def _metrics(a: Analysis) -> float:
+    """query_metrics: a measure, a ranking, a comparison, figures over a period."""
+    core = _figures_core(a)
+    if not core:
+        return 0.0
+    premium = a.has("metric_markers", "premium", "premium_no") or a.g("premium")
+    grouped = len(a.time_groups) + bool(a.slot("dimensions"))
+    return core + 1.5 * grouped + bool(a.period) + 2.0 * bool(premium and a.period)
 
 
 def _products(a: Analysis) -> float:
@@ -136,14 +172,11 @@ def _shop_knowledge(a: Analysis, owner: bool = False) -> float:
 
 OWNER_SCORES: dict[str, Callable[[Analysis], float]] = {
     "shop_knowledge": lambda a: _shop_knowledge(a, owner=True),
-    "employee_performance": _employee,
-    "top_customers": _top_customers,
-    "best_sellers": _best_sellers,
+    "metrics": _metrics,
     "order_search": _order_search,
-    "low_stock": lambda a: a.g("stock") + a.g("stock_low") + a.g("stock_out"),
+    "low_stock": _stock,
     "customer_lookup": _customers,
     "overview": lambda a: a.g("overview"),
-    "revenue": _revenue,
     "shop_product_pictures": lambda a: a.g("picture"),
     "my_orders": lambda a: _my_orders(a, True),
     "product_search": _products,

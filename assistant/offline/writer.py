@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assistant.offline.metrics_writer import (
+    Context,
+    inactive_lead,
+    metrics_error,
+    write_metrics,
+)
 from tools.formatting import parse_result
 
 Rows = list[dict[str, Any]]
@@ -18,9 +24,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "greeting": "Hi! 👋 I'm the {shop} assistant.",
         "help_owner": (
-            "Ask me about the business, for example:\n- revenue today / last month\n"
-            "- what's low on stock\n- best sellers this week\n- who sold most this month\n"
-            "- find customer Hoa\n- business overview"
+            "Ask me about the business, for example:\n- revenue today / this month vs last month\n"
+            "- orders by hour yesterday, busiest day last week\n- best sellers this week, "
+            "only milk tea\n- who sold most this month\n- what's low on stock\n"
+            "- customers who haven't ordered recently"
         ),
         "help_shopper": (
             'I can help you with:\n- our menu and prices ("do you have matcha?")\n'
@@ -55,9 +62,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "greeting": "Xin chào! 👋 Mình là trợ lý của {shop}.",
         "help_owner": (
-            "Bạn có thể hỏi về việc kinh doanh, ví dụ:\n- doanh thu hôm nay / tháng trước\n"
-            "- hàng sắp hết\n- món bán chạy tuần này\n- nhân viên bán giỏi nhất\n"
-            "- tình hình kinh doanh"
+            "Bạn có thể hỏi về việc kinh doanh, ví dụ:\n- doanh thu hôm nay / tháng này so với "
+            "tháng trước\n- số đơn theo giờ hôm qua, ngày nào đông khách nhất\n- món bán chạy "
+            "tuần này, chỉ trà sữa\n- ai bán nhiều nhất tháng này\n- hàng sắp hết\n"
+            "- khách lâu rồi không quay lại"
         ),
         "help_shopper": (
             'Mình có thể giúp bạn:\n- xem menu và giá ("có trà sữa không?")\n'
@@ -327,14 +335,20 @@ WRITERS: dict[str, Callable[[dict[str, Any], dict[str, Rows], str], list[str]]] 
 }
 
 
-def write_reply(tool_contents: list[str], language: str) -> str:
-    """A reply built from the text of each tool result of the turn."""
+def write_reply(tool_contents: list[str], language: str, context: Context | None = None) -> str:
+    """A reply built from the text of each tool result of the turn (`context`: today, the
+    call and what the question left out, for query_metrics' answers)."""
+    ctx = context or Context(language=language)
     parts: list[str] = []
     for content in tool_contents:
         if content.startswith("ERROR"):
-            parts.append(text(language, "failed"))
+            parts.append(metrics_error(content, language) or text(language, "failed"))
             continue
         name, head, sections = parse_result(content)
+        if name == "query_metrics":
+            parts.append(write_metrics(head, sections, ctx))
+            continue
+        lead = inactive_lead(head, ctx) if name == "find_customers_by_criteria" else None
         writer = WRITERS.get(name)
         lines = writer(head, sections, language) if writer else []
         total = head.get("total_matching")
@@ -344,5 +358,5 @@ def write_reply(tool_contents: list[str], language: str) -> str:
         elif isinstance(total, int) and total > min(listed, MAX_LINES) and listed:
             # The tool's own total, not a difference: the offline model does no arithmetic.
             lines.append(text(language, "more", n=total))
-        parts.append("\n".join(lines))
+        parts.append("\n".join([lead, *lines] if lead and total else lines))
     return "\n\n".join(part for part in parts if part) or text(language, "none")
