@@ -291,7 +291,7 @@ def test_reset_starts_a_fresh_session(run, demo_shop, remote, llm) -> None:
 def test_hosted_model_compares_periods_with_query_metrics(run, demo_shop, remote, llm) -> None:
     """A hosted model calls query_metrics with compare_to; the tool gives both periods'
     figures and the change, and the reply quoting them passes the numbers check as is."""
-    from tools.periods import local_today
+    from core.periods import local_today
 
     today = local_today(remote.tz)
     args = {

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from tools.periods import local_today
+from core.periods import local_today
 
 from assistant.offline.metrics_writer import Context, write_metrics
 from assistant.offline.model import OfflineLLM
