@@ -173,15 +173,19 @@ async def _brands(fetch: Fetch, value: str) -> list[tuple[str, str]]:
 
 
 async def _products(fetch: Fetch, value: str) -> tuple[list[str], list[str]]:
-    patterns = [
-        # Whole words, singular or plural ("cookie" finds "Almond Cookies").
-        "(" + "|".join(rf"\m{re.escape(option)}s?\M" for option in sorted(slot)) + ")"
-        for slot in catalog_slots(value)
-    ]
-    rows = await fetch("metrics_products_by_name", [patterns, MAX_MATCHES])
-    if not rows:
-        raise _none_found("product", value)
-    return [str(row["id"]) for row in rows], [str(row["name"]) for row in rows]
+    """Products with every word asked: as written first (a name the catalog writes in
+    Vietnamese, "cà phê sữa đá"), else through the catalog's English words."""
+    written = [frozenset({w, _singular(w)}) for w in name_words(value)]
+    for slots in dict.fromkeys((tuple(written), tuple(catalog_slots(value)))):
+        patterns = [
+            # Whole words, singular or plural ("cookie" finds "Almond Cookies").
+            "(" + "|".join(rf"\m{re.escape(option)}s?\M" for option in sorted(slot)) + ")"
+            for slot in slots
+        ]
+        rows = await fetch("metrics_products_by_name", [patterns, MAX_MATCHES])
+        if rows:
+            return [str(row["id"]) for row in rows], [str(row["name"]) for row in rows]
+    raise _none_found("product", value)
 
 
 async def _catalog(fetch: Fetch, args: MetricsArgs, values: dict[str, Any]) -> dict[str, list]:
