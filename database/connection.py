@@ -15,6 +15,7 @@ from config import Settings, load_settings
 from database.embedded import start_embedded
 from database.extensions import apply_optional_extensions
 from database.queries import load_sql
+from database.rollups import ensure_zone
 from database.schema import apply_sql_file
 
 SQL = load_sql("database.sql")
@@ -109,8 +110,6 @@ async def init_database(settings: Settings | None = None, *, apply_schema: bool 
     if apply_schema:
         await apply_sql_file("schema.sql")
         await apply_optional_extensions()
-        from database.rollups import ensure_zone
-
         await ensure_zone(settings.SHOP_TIMEZONE)
 
 

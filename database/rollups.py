@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from loguru import logger
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from database.connection import connection
 from database.locks import ROLLUP_BUILD_LOCK_KEY
 from database.queries import load_sql
 
@@ -33,7 +33,7 @@ def _sums(rows: list[dict[str, Any]]) -> dict[Any, tuple[int, Decimal]]:
 
 async def stale(zone: str) -> str | None:
     """Why the zone's rollups do not match the tables (None when they do)."""
-    conn = connection()
+    conn = connections.get("default")
     registered = await conn.execute_query_dict(SQL["zone_registered"], [zone])
     if not registered:
         return "not built yet"

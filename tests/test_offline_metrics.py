@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from core.periods import local_today
 
 from assistant.offline.metrics_writer import Context, write_metrics
 from assistant.offline.model import OfflineLLM
 from config import Settings
+from core.periods import local_today
 from llm_api import ask_assistant
 from tests.conftest import make_settings
 from tests.test_owner_questions import EXTRA, TABLE, demo_vocabulary, read

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from assistant.offline.analysis import Analysis
+from assistant.offline.arguments import Args, put, range_args
 from assistant.offline.intent import (
     ASK_STAFF,
     CUSTOMERS,
@@ -18,7 +17,7 @@ from assistant.offline.intent import (
     SEARCH,
 )
 from assistant.offline.metrics import inactive_call, metrics_call
-from assistant.offline.periods import Period, days_back
+from assistant.offline.periods import days_back
 from assistant.offline.phrases import book
 from assistant.offline.text import (
     capitalised_name,
@@ -29,39 +28,12 @@ from assistant.offline.text import (
     shopper_query,
 )
 
-Args = dict[str, Any]
 Built = tuple[str, str | None, Args]
 SHOPPER_MAX_LIMIT = 20
 # Owner intents answered with the shop's figures (query_metrics).
 FIGURES = frozenset(
     {"metrics", "revenue", "sales_summary", "best_sellers", "employee_performance", "top_customers"}
 )
-
-
-def range_args(period: Period | None, start_key: str, end_key: str) -> Args:
-    """The period as two YYYY-MM-DD arguments ({} when there is none)."""
-    if period is None:
-        return {}
-    return {start_key: period.start.isoformat(), end_key: period.end.isoformat()}
-
-
-def _put(args: Args, **values: Any) -> Args:
-    args.update({key: value for key, value in values.items() if value is not None})
-    return args
-
-
-def revenue_args(a: Analysis) -> Args:
-    """get_revenue_by_filters arguments found in the message."""
-    args = range_args(a.period, "start_date", "end_date")
-    return _put(
-        args,
-        employee_name=employee_name(a),
-        customer_email=a.email,
-        payment_method=a.payment,
-        min_amount=a.amounts.min_value,
-        max_amount=a.amounts.max_value,
-        limit=a.amounts.limit,
-    )
 
 
 def revenue_filtered(a: Analysis) -> bool:
@@ -75,7 +47,7 @@ def revenue_filtered(a: Analysis) -> bool:
 def products_args(a: Analysis, with_dates: bool) -> Args:
     """find_products_by_criteria arguments found in the message."""
     args = range_args(a.period, "date_range_start", "date_range_end") if with_dates else {}
-    return _put(
+    return put(
         args,
         product_name=a.first_term("product") or product_words(a),
         category=a.first_term("category"),
@@ -90,7 +62,7 @@ def customers_args(a: Analysis) -> Args:
     """find_customers_by_criteria arguments found in the message."""
     args = range_args(a.period, "date_range_start", "date_range_end")
     name = name_after(a, ("customer_noun",), lower_ok=True) or capitalised_name(a)
-    return _put(
+    return put(
         args,
         customer_name=None if a.email else name,
         customer_email=a.email,
@@ -103,7 +75,7 @@ def customers_args(a: Analysis) -> Args:
 
 def inventory_args(a: Analysis) -> Args:
     """get_inventory_status arguments found in the message."""
-    return _put(
+    return put(
         {},
         category=a.first_term("category"),
         brand=a.first_term("brand"),
@@ -120,21 +92,21 @@ def metric_type(a: Analysis) -> str | None:
 
 def employee_args(a: Analysis) -> Args:
     """get_employee_metrics arguments found in the message."""
-    args = _put({}, employee_name=employee_name(a))
+    args = put({}, employee_name=employee_name(a))
     args.update(range_args(a.period, "start_date", "end_date"))
-    return _put(args, metric_type=metric_type(a))
+    return put(args, metric_type=metric_type(a))
 
 
 def order_search_args(a: Analysis) -> Args:
     """search_orders_by_text arguments found in the message."""
     text, _ = order_search_text(a)
-    return _put({}, search_text=text[:200] if text else None, limit=a.amounts.limit)
+    return put({}, search_text=text[:200] if text else None, limit=a.amounts.limit)
 
 
 def search_args(a: Analysis, query: str | None = None) -> Args:
     """search_products arguments found in the message."""
     limit = a.amounts.limit
-    return _put(
+    return put(
         {"query": (query or shopper_query(a))[:200]},
         category=a.first_term("category", synonyms=False),
         brand=a.first_term("brand"),

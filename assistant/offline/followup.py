@@ -6,15 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.offline.analysis import Analysis
+from assistant.offline.arguments import Args, revenue_args
 from assistant.offline.builders import (
-    Args,
     Built,
     customers_args,
     employee_args,
     inventory_args,
     owner_call,
     products_args,
-    revenue_args,
     revenue_filtered,
     search_args,
     shopper_call,

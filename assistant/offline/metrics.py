@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.offline.analysis import Analysis
+from assistant.offline.arguments import revenue_args
 from assistant.offline.intent import CUSTOMERS, METRICS, REVENUE
 from assistant.offline.periods import (
     Period,
@@ -157,8 +158,6 @@ def left_out(a: Analysis) -> tuple[tuple[str, str], ...]:
 
 
 def _listing_args(a: Analysis) -> Args:
-    from assistant.offline.builders import revenue_args
-
     return revenue_args(a)
 
 
