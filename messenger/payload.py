@@ -11,6 +11,7 @@ refused as the client's error.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from core.text import clean_text
@@ -31,11 +32,18 @@ def _no_constants(name: str) -> Any:
     raise UnreadableBody(f"{name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400: no database or JSON value can hold it
+        raise UnreadableBody(f"the number {text[:40]} is out of range")
+    return number
+
+
 def decode_body(body: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """Parse `body` as strict JSON (RFC 8259) and return it cleaned; raise `UnreadableBody`."""
     try:
         text = body.decode("utf-8")
-        data = json.loads(text, parse_constant=_no_constants)
+        data = json.loads(text, parse_constant=_no_constants, parse_float=_finite)
     except UnreadableBody:
         raise
     except RecursionError:

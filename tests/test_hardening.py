@@ -289,12 +289,13 @@ def test_bodies_are_cleaned_once_at_the_edge() -> None:
     [
         b'{"timestamp": NaN}',
         b'{"timestamp": -Infinity}',
+        b'{"extra": 1e400}',
         b"[" * 65 + b"]" * 65,
         b"[" * 100_000 + b"]" * 100_000,
         b"\xff\xfe{}",
         b"",
     ],
-    ids=["nan", "infinity", "65-deep", "100k-deep", "not-utf8", "empty"],
+    ids=["nan", "infinity", "overflow", "65-deep", "100k-deep", "not-utf8", "empty"],
 )
 def test_unreadable_bodies_are_the_clients_error(body: bytes) -> None:
     with pytest.raises(UnreadableBody):
