@@ -35,7 +35,9 @@ def parse(
     owner = role == "owner"
     language = a.language or (previous.language if previous is not None else "en")
     built = metrics_follow_up(a, previous) if owner else None
-    if built is None:
+    if built is None and not (owner and previous is not None and previous.tool == METRICS):
+        # After a figures question, metrics_follow_up alone decides what continues it: the
+        # generic merge would read a fresh "busiest hour yesterday" as the old question.
         built = follow_up(a, previous, role)
     if built is None:
         if owner:
