@@ -8,9 +8,11 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from testing.fakes.loopback import JsonHandler, close, serve
 
 
 def graph_ok() -> dict[str, Any]:
@@ -127,16 +129,9 @@ class FakeGraph:
     def start(self) -> FakeGraph:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs do
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) or b"{}"
+                raw = self.read_body() or b"{}"
                 if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
                     form = {key: values[-1] for key, values in parse_qs(raw.decode()).items()}
                     self._send(200, fake._batch(urlsplit(self.path).path, form))
@@ -169,19 +164,10 @@ class FakeGraph:
                 self._send(*fake._ids_for_pages(url.path, query))
 
             def _send(self, status: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(status, json.dumps(payload).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        close(self.server)

@@ -14,8 +14,10 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from testing.fakes.loopback import JsonHandler, close, serve
 
 Step = dict[str, Any]
 
@@ -104,42 +106,24 @@ class FakeLLM:
     def start(self) -> FakeLLM:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs do
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = json.loads(self.read_body() or b"{}")
                 step = fake.next_step(body)
                 if step.get("delay"):
                     time.sleep(step["delay"])
                 if step["kind"] == "error":
-                    self._send(step["status"], json.dumps(step["body"]).encode())
+                    self.send_body(step["status"], json.dumps(step["body"]).encode())
                 elif step["kind"] == "garbage":
-                    self._send(200, b"<html>definitely not json")
+                    self.send_body(200, b"<html>definitely not json")
                 else:
-                    self._send(200, json.dumps(_completion(body, step["message"])).encode())
+                    self.send_body(200, json.dumps(_completion(body, step["message"])).encode())
 
-            def _send(self, status: int, payload: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        close(self.server)
 
 
 def _completion(request: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
