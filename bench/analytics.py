@@ -61,6 +61,7 @@ from database.connection import describe_url, libpq_url
 from database.demo import SHOP_TABLES, apply_schema, has_shop_data, load_demo_data
 from database.extensions import apply_optional_extensions
 from database.queries import parse_named_queries
+from database.rollups import ROLLUP_TABLES
 from testing.databases import server_url, with_database
 from tools.rag_analytics import (
     NEEDS_RESTOCK,
@@ -306,7 +307,7 @@ def vacuum_analyze(url: str) -> None:
     """VACUUM ANALYZE the shop tables: statistics, and the visibility map index-only scans need."""
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        tables = sql.SQL(", ").join(sql.Identifier(table) for table in SHOP_TABLES)
+        tables = sql.SQL(", ").join(sql.Identifier(table) for table in SHOP_TABLES + ROLLUP_TABLES)
         conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(tables))
     logger.info("VACUUM ANALYZE done in {:.1f}s", time.perf_counter() - started)
 

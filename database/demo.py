@@ -31,6 +31,7 @@ from loguru import logger
 from config import load_settings
 from database.locks import DEMO_LOAD_LOCK_KEY, SCHEMA_LOCK_KEY
 from database.queries import SQL_DIR, load_sql
+from database.rollups import ROLLUP_TABLES
 
 Row = tuple[Any, ...]
 CATALOG_PATH = Path(__file__).with_name("demo_catalog.json")
@@ -465,7 +466,7 @@ async def load_demo_data(
             await _copy_orders(conn, shop.orders(orders), summary)
             summary.knowledge = await _knowledge(conn, shop.data.get("knowledge", []))
             await _rebuild_rollups(conn)
-        await conn.execute(f"ANALYZE {', '.join(SHOP_TABLES)}")
+        await conn.execute(f"ANALYZE {', '.join(SHOP_TABLES + ROLLUP_TABLES)}")
     finally:
         await conn.close()
     summary.seconds = round(time.perf_counter() - started, 2)

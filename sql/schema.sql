@@ -533,6 +533,11 @@ CREATE TABLE IF NOT EXISTS metrics_customer_months (
     units       bigint NOT NULL DEFAULT 0,
     CONSTRAINT metrics_customer_months_key UNIQUE (zone, month, status, customer_id)
 );
+-- Ranking customers over whole months reads this index alone, already in customer order: no
+-- heap visits and no hashing of ~50k groups (a year by customer at 1M orders).
+CREATE INDEX IF NOT EXISTS metrics_customer_months_by_customer
+    ON metrics_customer_months (zone, status, customer_id, month)
+    INCLUDE (orders, total, tax, discount, units);
 
 -- Each customer's first completed order (no zone: an instant). New customers are those whose
 -- first completed order falls in the period.

@@ -93,6 +93,10 @@ def assert_same(run: Any, data: Dataset, zone: str | None = None) -> None:
     # Whole months and their edges matter to the month rollups: from the 1st of a month.
     first = data.today.replace(day=1)
     spans = [(200, 0), (100, 99), (10, 10), (31, 0), ((data.today - first).days + 92, 0)]
+    # Three whole months, nothing around them: read from the month rollups alone.
+    month_end = first - timedelta(days=1)
+    month_start = (month_end - timedelta(days=60)).replace(day=1)
+    spans.append(((data.today - month_start).days, (data.today - month_end).days))
     for question, (first, last) in itertools.product(QUESTIONS, spans):
         args = {"start_date": data.iso(first), "end_date": data.iso(last), **question}
         rolled = ask(run, True, zone, **args)
