@@ -321,6 +321,7 @@ def read_groups(
             found.append((a.tokens[hit.first].start, hit.key))
             used.update(hit.indices)
             asked = asked or which
+    found += _joined_groups(a, hits, used, skip)
     if not found and ranked and not grouped:
         subject = _ranked_subject(a, hits)
         if subject is not None:
@@ -333,6 +334,46 @@ def read_groups(
         found.append((0, "payment_method"))
     found.sort(key=lambda item: item[0])
     return list(dict.fromkeys(name for _, name in found))[:2], used, asked
+
+
+# "by staff and payment method", "theo giờ và thứ": a second grouping joined to the first.
+JOINS = frozenset({"and", "va", "&"})
+TIME_UNITS = {
+    "hour": "hour", "hours": "hour", "gio": "hour", "day": "day", "days": "day", "ngay": "day",
+    "week": "week", "weeks": "week", "tuan": "week", "month": "month", "months": "month",
+    "thang": "month", "weekday": "weekday", "weekdays": "weekday", "thu": "weekday",
+}  # fmt: skip
+# "…và tháng trước", "and this week": a period, not a grouping.
+PERIOD_AFTER = frozenset({"nay", "truoc", "roi", "qua", "sau", "toi", "last", "this"})
+
+
+def _joined_groups(
+    a: Analysis, hits: list[Hit], used: set[int], skip: set[int]
+) -> list[tuple[int, str]]:
+    """Groupings joined by "and"/"và" to one already read: (position, dimension) each; their
+    tokens are added to `used`."""
+    tokens = a.tokens
+    ends = {hit.stop for hit in hits if set(hit.indices) <= used}
+    for group in a.time_groups:  # masked out of the tokens: the next token follows it
+        ends.add(next((t.index for t in tokens if t.start >= group.end), len(tokens)))
+    joined: list[tuple[int, str]] = []
+    for token in tokens[1:]:
+        join = tokens[token.index - 1]
+        if join.fold not in JOINS or join.index not in ends or token.index in used | skip:
+            continue
+        hit = next((h for h in hits if h.first == token.index), None)
+        if hit is not None:
+            joined.append((token.start, hit.key))
+            used.update(hit.indices)
+            ends.add(hit.stop)
+            continue
+        unit = TIME_UNITS.get(token.fold)
+        after = tokens[token.index + 1].fold if token.index + 1 < len(tokens) else ""
+        if unit is not None and after not in PERIOD_AFTER and not after.isdigit():
+            joined.append((token.start, unit))
+            used.add(token.index)
+            ends.add(token.index + 1)
+    return joined
 
 
 def _other_payments(a: Analysis) -> set[str | None]:
