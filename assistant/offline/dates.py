@@ -158,8 +158,9 @@ class Grammar:
             (rf"{B}ngay\s+(?P<d>\d{{1,2}}){E}(?!\s*(?:/|-|thang|ngay|tuan))", self._bare_day),
             (rf"{B}(?P<q>{a(d['this'] + d['last'])})\s+{unit}{E}", self._this_last),
             (rf"{B}{unit}\s+(?P<q>{a(d['vi_this'] + d['vi_last'])}){E}", self._this_last),
-            (rf"{B}(?P<w>{a(d['ytd'] + d['mtd'] + d['wtd'])}){E}", self._to_date),
-            (rf"{B}{a(d['all_time'])}{E}", self._all_time),
+            # Not when a month follows: "từ đầu tháng 10", "since the start of October".
+            (rf"{B}(?P<w>{a(d['ytd'] + d['mtd'] + d['wtd'])}){E}(?!\s+\d)", self._to_date),
+            (rf"{B}{a(d['all_time'])}{E}(?!\s+(?:of|cua)\s)", self._all_time),
             (rf"{B}{num_en}\s+{unit}\s+{a(d['ago'])}{E}", self._ago),
             (
                 rf"{B}(?:{a(d['vi_ago_prefix'])}\s+)?{num_vi}\s+{unit}\s+{a(d['vi_ago_suffix'])}{E}",
@@ -220,9 +221,13 @@ class Grammar:
             (rf"{B}{year}{E}", self._year),
         ]
         self.rules = [(re.compile(pattern), handler) for pattern, handler in rules]
-        self.since = re.compile(rf"{B}{a(d['since'])}\s+$")
-        self.range_start = re.compile(rf"{B}{a(d['range_start'] + ['between'])}\s+$")
-        self.range_sep = re.compile(rf"\s*{a(d['range_sep'])}\s*(?:the\s+)?")
+        # "since October", "since the start of October", "từ đầu tháng 10"
+        start_of = r"(?:(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+)?|dau\s+)?"
+        self.since = re.compile(rf"{B}{a(d['since'])}\s+{start_of}$")
+        self.range_start = re.compile(rf"{B}{a(d['range_start'] + ['between'])}\s+{start_of}$")
+        # "… to the end of November", "… đến cuối tháng 11"
+        end_of = r"(?:(?:the\s+)?end\s+of\s+(?:the\s+)?|cuoi\s+)?"
+        self.range_sep = re.compile(rf"\s*{a(d['range_sep'])}\s*(?:the\s+)?{end_of}")
 
     # ------------------------------------------------------------------ handlers
 
