@@ -111,10 +111,22 @@ def _period_follows(a: Analysis, marker: Hit) -> bool:
     return all(t.index not in named for t in between) and len(between) <= 3
 
 
+SHORTER = re.compile(r"\s*(?:thang|tuan|quy|hom|ngay)(?![a-z0-9])")
+
+
+def _followed_by_shorter(a: Analysis, end: int) -> bool:
+    return SHORTER.match(fold(a.original[end:])) is not None
+
+
 def _last_year_said(a: Analysis, after: int) -> bool:
     """Whether "last year" / "năm ngoái" / "cùng kỳ" is said after the comparison word."""
-    if any(a.tokens[h.first].start >= after for h in a.slot("metric_markers", "last_year")):
+    hits = [h for h in a.slot("metric_markers", "last_year") if a.tokens[h.first].start >= after]
+    # "cùng kỳ tháng trước" / "cùng kỳ tuần trước": the same days of the month (week) before
+    shorter = [h for h in hits if _followed_by_shorter(a, a.tokens[h.stop - 1].end)]
+    if len(shorter) < len(hits):
         return True
+    if shorter:
+        return False
     pattern = _last_year_pattern()
     return any(
         f.start >= after and pattern.search(fold(a.original[f.start : f.end])) for f in a.periods
