@@ -68,6 +68,12 @@ class PhraseBook:
         return frozenset(fold(w).strip() for w in words(self.data.get(key, [])))
 
 
+def spellings(text: str) -> list[str]:
+    """A phrase as written, and without its apostrophes ("haven't" is often "havent")."""
+    bare = text.replace("'", "").replace("\u2019", "")
+    return [text] if bare == text else [text, bare]
+
+
 def _entries(
     table: dict[str, Any], strict: frozenset[str], weighted: bool
 ) -> list[tuple[str, Phrase, float]]:
@@ -75,7 +81,7 @@ def _entries(
     for key, value in table.items():
         pairs = value.items() if weighted and isinstance(value, dict) else [(1.0, value)]
         for weight, items in pairs:
-            for text in words(items):
+            for text in (spelling for item in words(items) for spelling in spellings(item)):
                 phrase = compile_phrase(text, strict)
                 if phrase is not None:
                     entries.append((str(key), phrase, float(weight)))
@@ -110,7 +116,7 @@ def book() -> PhraseBook:
         *SLOT_TABLES,
         "category_words",
     )
-    for text in (w for name in tables for w in words(data[name])):
+    for text in (s for name in tables for w in words(data[name]) for s in spellings(w)):
         known.update(WORD_RE.findall(fold(text)))
     known.update(WORD_RE.findall(fold(" ".join(str(k) for k in data["category_words"]))))
     frozen_known = frozenset(known)
