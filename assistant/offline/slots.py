@@ -369,6 +369,8 @@ def _joined_groups(
             continue
         unit = TIME_UNITS.get(token.fold)
         after = tokens[token.index + 1].fold if token.index + 1 < len(tokens) else ""
+        if unit == "day" and after == "of":  # "and day of week"
+            unit = "weekday"
         if unit is not None and after not in PERIOD_AFTER and not after.isdigit():
             joined.append((token.start, unit))
             used.add(token.index)
