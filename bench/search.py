@@ -57,6 +57,9 @@ from tools.catalog import ShopCatalog
 QUERIES = PROJECT_ROOT / "bench" / "search_queries.json"
 # Written afterwards by another hand, without seeing the search code or its synonym table.
 HOLDOUT = PROJECT_ROOT / "bench" / "search_queries_holdout.json"
+# A second one, written the same way a round later (descriptions, negations, ages, diets,
+# occasions, Vietnamese dish names, things the shop does not sell).
+HOLDOUT2 = PROJECT_ROOT / "bench" / "search_queries_holdout2.json"
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 NOTHING_LIKE_IT = [
     "car insurance",
@@ -389,12 +392,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             report["quality"] = await quality(settings)
             report["quality_holdout"] = await quality(settings, HOLDOUT)
+            report["quality_holdout2"] = await quality(settings, HOLDOUT2)
         finally:
             await close_database()
     print(f"\nLabelled set ({QUERIES.name}):")
     print_quality(report["quality"])
     print(f"\nHeld-out set ({HOLDOUT.name}, written without seeing the search code):")
     print_quality(report["quality_holdout"])
+    print(f"\nSecond held-out set ({HOLDOUT2.name}, written the same way):")
+    print_quality(report["quality_holdout2"])
     print(
         f"Query embedding: p50 {report['query_embedding_ms']['p50']} ms; embedding the catalog "
         f"({report['embedded_items']} items) {report['embed_catalog_s']} s; RSS "

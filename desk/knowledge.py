@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
-from loguru import logger
 from tortoise.exceptions import OperationalError
 
-from database import PostgresError, connection, load_sql, state
+from database import PostgresError, QueryTimeout, connection, load_sql, state
 from desk.matching import coverage_of, search_words, squash
 from desk.redact import PLACEHOLDER, mentions, personal_details, redact_personal
-from search.hybrid import fuse, query_vector
+from search.hybrid import fuse, missed, nearest_first, query_vector
 
 SQL = load_sql("desk.sql")
 SEARCH_SQL = load_sql("search.sql")
@@ -172,10 +171,10 @@ async def _nearest(query: str, limit: int) -> list[dict[str, Any]]:
         rows = await connection().execute_query_dict(
             SEARCH_SQL["knowledge_vector_candidates"], [vector, settings.EMBEDDING_MODEL, limit]
         )
-    except (OperationalError, PostgresError) as exc:
-        logger.warning("Knowledge search by meaning failed: {}; by words only", exc)
+    except (OperationalError, PostgresError, QueryTimeout) as exc:
+        missed("knowledge", exc)
         return []
-    return sorted(rows, key=lambda row: float(row["distance"]))
+    return nearest_first(rows)
 
 
 def _checked(question: str, answer: str) -> tuple[str, str]:

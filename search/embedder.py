@@ -76,8 +76,10 @@ async def embed_passages(settings: Settings, texts: list[str]) -> list[list[floa
 
 
 async def embed_query(settings: Settings, text: str) -> list[float]:
-    """The vector of a search query (cached for the most recent queries)."""
-    key = (settings.EMBEDDING_MODEL, text.strip().lower())
+    """The vector of a search query (cached for the most recent queries, by the exact text
+    embedded: the model tells case apart, so "Trà" and "trà" must not share an entry)."""
+    text = text.strip()
+    key = (settings.EMBEDDING_MODEL, text)
     cached = _queries.get(key)
     if cached is not None:
         _queries.move_to_end(key)

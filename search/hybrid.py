@@ -9,6 +9,7 @@ found by meaning alone must be close to the best of them and above a floor.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from loguru import logger
@@ -16,7 +17,7 @@ from loguru import logger
 from config import Settings
 from core.text import fold
 from search.embedder import EmbeddingError, embed_query, literal
-from search.index import vectors_ready
+from search.index import EXACT_LIMIT, STATE, ranking_by_meaning
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CANDIDATES = 40  # from each half
@@ -27,13 +28,37 @@ VECTOR_BAND = 0.035
 # look at more neighbours than the default 40.
 ITERATIVE_SETTINGS = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": "100"}
 PLAIN_SETTINGS = {"hnsw.ef_search": "100"}
+# A catalog of up to EXACT_LIMIT products is scanned whole: the true nearest, whatever
+# order the HNSW graph was built in (the same answer on a copy of the database too).
+EXACT_SETTINGS = {"enable_indexscan": "off"}
+# Similarities compared at this many decimals: noise below it never decides a rank.
+DECIMALS = 5
+# The vector half's misses since start, by cause (logged as they happen): a query then
+# ranks by words alone.
+MISSES: Counter[str] = Counter()
 
 
 def vector_settings() -> dict[str, str]:
-    """The transaction settings of a vector query, for this server's pgvector."""
-    from search.index import STATE
-
+    """The transaction settings of a vector query, for this server's pgvector and catalog."""
+    if STATE.product_vectors <= EXACT_LIMIT:
+        return EXACT_SETTINGS
     return ITERATIVE_SETTINGS if STATE.iterative_scan else PLAIN_SETTINGS
+
+
+def missed(cause: str, exc: BaseException) -> None:
+    """Log and count a vector half that could not answer (the words half still does)."""
+    MISSES[cause] += 1
+    logger.warning(
+        "Search by meaning unavailable for this query ({}; {} such misses since start): {}",
+        cause,
+        MISSES.total(),
+        exc,
+    )
+
+
+def nearest_first(rows: list[dict[str, Any]], key: str = "id") -> list[dict[str, Any]]:
+    """Vector rows by distance (at DECIMALS), then by id: ties never follow scan order."""
+    return sorted(rows, key=lambda row: (round(float(row["distance"]), DECIMALS), str(row[key])))
 
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -41,12 +66,12 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 async def query_vector(settings: Settings, text: str) -> str | None:
     """The query's vector in pgvector's text form, or None (no vectors, or the model failed)."""
-    if not vectors_ready(settings):
+    if not await ranking_by_meaning(settings):
         return None
     try:
         return literal(await embed_query(settings, text))
     except EmbeddingError as exc:
-        logger.warning("Search by meaning unavailable for this query: {}", exc)
+        missed("embedding", exc)
         return None
 
 
@@ -65,15 +90,23 @@ def fuse(
     for rank, row in _tied_ranks(keyword):
         scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
     if vector:
-        best = 1.0 - float(vector[0]["distance"])
+        best = round(1.0 - float(vector[0]["distance"]), DECIMALS)
         for rank, row in enumerate(vector, 1):
-            similarity = 1.0 - float(row["distance"])
+            similarity = round(1.0 - float(row["distance"]), DECIMALS)
             if row[key] not in scores and (similarity < floor or similarity < best - VECTOR_BAND):
                 continue
             scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
-    # Equal scores (first by words, second by meaning, and the other way round): meaning wins.
+    # Equal scores (first by words, second by meaning, and the other way round): meaning wins,
+    # then the words' own order (the SQL's, which ends with the id), then the id.
+    by_words = {row[key]: position for position, row in enumerate(keyword)}
     return sorted(
-        scores.items(), key=lambda item: (-item[1], nearest.get(item[0], len(vector) + 1))
+        scores.items(),
+        key=lambda item: (
+            -round(item[1], 9),
+            nearest.get(item[0], len(vector) + 1),
+            by_words.get(item[0], len(keyword)),
+            str(item[0]),
+        ),
     )
 
 

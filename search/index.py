@@ -10,8 +10,9 @@ product tables directly) — at start-up, periodically, and by `flask embeddings
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loguru import logger
 from tortoise.exceptions import OperationalError
@@ -35,6 +36,10 @@ BATCH = 16  # texts per embedding call: progress is saved batch by batch
 CHUNK = 512  # stale items read at once
 
 
+RECHECK_S = 10.0  # until the catalog's first embedding is done, look again this often
+EXACT_LIMIT = 5000  # product vectors up to which the nearest are found exactly (no HNSW)
+
+
 @dataclass
 class SearchState:
     """What this process's search can use."""
@@ -42,6 +47,10 @@ class SearchState:
     vectors: bool = False
     reason: str = "not prepared"
     iterative_scan: bool = False  # pgvector 0.8+: filtered HNSW scans keep going
+    # Every product had a vector when last looked: the vector half ranks from then on.
+    catalog_embedded: bool = False
+    checked_at: float = field(default=-RECHECK_S)
+    product_vectors: int = 0  # how many, when last counted
 
 
 STATE = SearchState()
@@ -50,6 +59,31 @@ STATE = SearchState()
 def vectors_ready(settings: Settings) -> bool:
     """Whether search should use embeddings now."""
     return STATE.vectors and settings.embeddings_enabled
+
+
+async def ranking_by_meaning(settings: Settings) -> bool:
+    """Whether queries should use the vector half: pgvector is here and the catalog's first
+    embedding has finished. Before then a query ranks by words alone — the same answer
+    whichever products happen to have their vector yet (a new product added later is found
+    by its words until the next refresh embeds it)."""
+    if not vectors_ready(settings):
+        return False
+    if not STATE.catalog_embedded and time.monotonic() - STATE.checked_at >= RECHECK_S:
+        counts = await status(settings)
+        STATE.checked_at = time.monotonic()
+        _count(counts)
+    return STATE.catalog_embedded
+
+
+def _count(counts: dict[str, int]) -> None:
+    if not counts:
+        return
+    STATE.product_vectors = counts["products_embedded"]
+    done = counts["products_embedded"] >= counts["products"]
+    done = done and counts["knowledge_embedded"] >= counts["knowledge"]
+    if done and not STATE.catalog_embedded:
+        STATE.catalog_embedded = True
+        logger.info("Search: every product and entry has its vector; ranking by words and meaning")
 
 
 async def prepare_search(settings: Settings) -> SearchState:
@@ -69,6 +103,7 @@ async def prepare_search(settings: Settings) -> SearchState:
         return _set(False, f"pgvector could not be set up ({exc}): keyword search only")
     version = str(rows[0]["extversion"]) if rows else "0"
     STATE.iterative_scan = _version(version) >= (0, 8)
+    STATE.catalog_embedded, STATE.checked_at = False, -RECHECK_S
     return _set(True, f"search by meaning with {settings.EMBEDDING_MODEL} (pgvector {version})")
 
 
@@ -132,12 +167,14 @@ async def refresh(settings: Settings, progress: Progress | None = None) -> int:
                     progress(len(batch))
     if done:
         logger.info("Embedded {} products and knowledge entries with {}", done, model)
+    _count(await status(settings))
     return done
 
 
 async def forget(settings: Settings) -> None:
     """Drop every vector of the configured model (`flask embeddings rebuild --all`)."""
     await connection().execute_query(SQL["embeddings_forget"], [settings.EMBEDDING_MODEL])
+    STATE.catalog_embedded, STATE.checked_at = False, -RECHECK_S
 
 
 async def status(settings: Settings) -> dict[str, int]:

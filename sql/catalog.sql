@@ -39,7 +39,7 @@ SELECT id, name, matched_words, rank
  ORDER BY left(name_folded, length($3)) = $3 DESC,
           strpos(name_folded, $3) > 0 DESC,
           named DESC,
-          matched_words DESC, rank DESC, name
+          matched_words DESC, rank DESC, name, id
  LIMIT $10;
 
 -- name: product_vector_candidates

@@ -147,3 +147,35 @@ def procrastinate_schema(run: Runner, database_url: str, loop: BackgroundLoop) -
     from jobs.app import ensure_schema
 
     run(ensure_schema(database_url))
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.fixture(scope="module")
+def has_pgvector(run: Any, loop: Any) -> bool:
+    from database.extensions import available_extensions
+
+    return "vector" in run(available_extensions(["vector"]))
+
+
+@pytest.fixture(scope="module")
+def searching(run: Any, demo_shop: Any, settings: Settings) -> Iterator[Settings]:
+    """The demo shop, prepared for search (vectors embedded where pgvector is)."""
+    from search import index
+
+    run(index.prepare_search(settings))
+    run(index.refresh(settings), timeout=300)
+    yield settings
+    index.STATE.vectors, index.STATE.reason = False, "reset after the search tests"
+
+
+@pytest.fixture
+def vectors(searching: Settings, has_pgvector: bool) -> Settings:
+    """`searching`, where the server has pgvector (else the test is skipped)."""
+    from search import index
+
+    if not has_pgvector:
+        pytest.skip("this PostgreSQL server has no pgvector (the fallback is tested instead)")
+    assert index.STATE.vectors
+    return searching

@@ -109,9 +109,7 @@ def test_no_package_imports_another_in_a_circle() -> None:
                     todo.append(nxt)
         return False
 
-    circles = sorted(
-        f"{a} <-> {b}" for a in graph for b in graph[a] if a < b and reaches(b, a)
-    )
+    circles = sorted(f"{a} <-> {b}" for a in graph for b in graph[a] if a < b and reaches(b, a))
     assert circles == []
 
 

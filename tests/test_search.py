@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from config import Settings
 from database import connection
-from database.extensions import available_extensions
 from search import embedder, index
 from search.index import prepare_search, refresh
 from search.words import analyse
@@ -21,28 +19,6 @@ from tools.catalog import ShopCatalog
 from tools.llm_tools import Caller, LLMShopTools
 
 DRINKS = {"Milk Tea", "Fruit Tea", "Coffee", "Matcha", "Smoothie"}
-
-
-@pytest.fixture(scope="module")
-def has_pgvector(run: Any, loop: Any) -> bool:
-    return "vector" in run(available_extensions(["vector"]))
-
-
-@pytest.fixture(scope="module")
-def searching(run: Any, demo_shop: Any, settings: Settings) -> Iterator[Settings]:
-    """The demo shop, prepared for search (vectors embedded where pgvector is)."""
-    run(prepare_search(settings))
-    run(refresh(settings), timeout=300)
-    yield settings
-    index.STATE.vectors, index.STATE.reason = False, "reset after the search tests"
-
-
-@pytest.fixture
-def vectors(searching: Settings, has_pgvector: bool) -> Settings:
-    if not has_pgvector:
-        pytest.skip("this PostgreSQL server has no pgvector (the fallback is tested instead)")
-    assert index.STATE.vectors
-    return searching
 
 
 def search(run: Any, settings: Settings, query: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -12,20 +12,21 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from loguru import logger
 from tortoise.exceptions import OperationalError
 
 from core.periods import local_date
 from core.text import fold
-from database import PostgresError, load_sql
+from database import PostgresError, QueryTimeout, load_sql
 from search import hybrid
 from search.hybrid import (
     CANDIDATES,
     NO_NAME_MATCH,
     VECTOR_FLOOR,
     fuse,
+    missed,
     name_ngrams,
     name_rank,
+    nearest_first,
     unwanted,
     vector_settings,
 )
@@ -134,11 +135,11 @@ class ShopCatalog(ReadOnlyQueries):
                 [query_vector, self.settings.EMBEDDING_MODEL, *filters, in_stock_only, CANDIDATES],
                 local_settings=vector_settings(),
             )
-        except (OperationalError, PostgresError) as exc:
+        except (OperationalError, PostgresError, QueryTimeout) as exc:
             # The words half still answers; the shopper is never left without a reply.
-            logger.warning("Search by meaning failed for this query: {}", exc)
+            missed("products", exc)
             return []
-        return sorted(rows, key=lambda row: float(row["distance"]))
+        return nearest_first(rows)
 
     async def _corrector(self) -> Corrector:
         """Typo correction against the catalog's own words (refreshed every few minutes)."""

@@ -79,7 +79,6 @@ def test_products_name_filter_is_literal(run, shop, text, expected) -> None:
     assert [row["product_name"] for row in rows] == expected
 
 
-
 def test_products_with_sales_data_over_whole_history(run, shop) -> None:
     rows = ask(run, "find_products_by_criteria", include_sales_data=True)
     assert sales_view(rows) == [
