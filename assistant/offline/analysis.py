@@ -120,7 +120,9 @@ class Analysis:
         return employee_display(found[0]) if found else None
 
     def stock_level(self) -> str | None:
-        """needs_restock / out_of_stock when the message asks for one."""
+        """critical / needs_restock / out_of_stock when the message asks for one."""
+        if self.g("stock_critical"):
+            return "critical"
         if self.g("stock_low"):
             return "needs_restock"
         if self.g("stock_out"):

@@ -14,7 +14,8 @@ NEW_TOPIC = ("bestseller", "worstseller", "busiest", "quietest", "perform")
 def other_topic(a: Analysis) -> bool:
     """Whether the message asks for something no figures question answers (stock, customers
     who stopped coming, an overview, orders mentioning a word, the shop knowledge…)."""
-    if a.g("stock") or a.g("stock_low") or a.g("stock_out") or a.g("overview") >= 3:
+    stocked = a.g("stock") or a.g("stock_low") or a.g("stock_out") or a.g("stock_critical")
+    if stocked or a.g("overview") >= 3:
         return True
     if a.has("metric_markers", "inactive") or a.g("picture") or a.g("my_order"):
         return True

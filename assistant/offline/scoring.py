@@ -37,6 +37,7 @@ TOPIC_GROUPS = (
     "stock",
     "stock_low",
     "stock_out",
+    "stock_critical",
     "overview",
     "picture",
     "order_status",
@@ -68,7 +69,7 @@ def _customers(a: Analysis) -> float:
 
 
 def _stock(a: Analysis) -> float:
-    stock = a.g("stock") + a.g("stock_low") + a.g("stock_out")
+    stock = a.g("stock") + a.g("stock_low") + a.g("stock_out") + a.g("stock_critical")
     return stock + 1.0 if stock and a.subject else stock
 
 
