@@ -123,11 +123,18 @@ def _tied_ranks(rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return ranked
 
 
+_FREE_OF = r"(?:{w}[- ]free|free of {w}|no {w}|without {w}|khong {w}|khong co {w})"
+
+
 def unwanted(text: str, negative: list[str]) -> bool:
-    """Whether `text` has a word the shopper does not want ("without milk")."""
+    """Whether `text` has a word the shopper does not want ("without milk") — not where the
+    text says it is free of it ("dairy-free", "no sugar")."""
     if not negative:
         return False
-    words = set(_WORD.findall(fold(text)))
+    folded = fold(text)
+    for word in negative:
+        folded = re.sub(_FREE_OF.format(w=re.escape(word)), " ", folded)
+    words = set(_WORD.findall(folded))
     return any(
         word in words or (len(word) >= 4 and any(w.startswith(word) for w in words))
         for word in negative
@@ -153,10 +160,17 @@ def name_ngrams(folded_query: str) -> list[str]:
 def name_rank(name: str, folded_query: str) -> int:
     """How the query names the product: 0 exactly, 1 as the name's beginning, 2 as words of
     the name ("cà phê sữa đá" in "Vietnamese Iced Coffee (Cà Phê Sữa Đá)"), 3 the query
-    contains the whole name ("is the almond cookie available?"), else 4."""
-    folded = " ".join(_WORD.findall(fold(name)))
+    contains the whole name ("is the almond cookie available?"), else 4. A name with a second
+    one in brackets is named by either ("egg coffee for my son": Egg Coffee (Cà Phê Trứng))."""
     query = " ".join(_WORD.findall(folded_query))
     if not query:
+        return NO_NAME_MATCH
+    names = [name, *(part for part in re.split(r"[()]", name) if part.strip() and part != name)]
+    return min(_named(" ".join(_WORD.findall(fold(alias))), query) for alias in names)
+
+
+def _named(folded: str, query: str) -> int:
+    if not folded:
         return NO_NAME_MATCH
     if folded == query:
         return 0

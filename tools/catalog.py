@@ -17,7 +17,7 @@ from tortoise.exceptions import OperationalError
 from core.periods import local_date
 from core.text import fold
 from database import PostgresError, QueryTimeout, load_sql
-from search import hybrid
+from search import facets, hybrid
 from search.hybrid import (
     CANDIDATES,
     NO_NAME_MATCH,
@@ -59,6 +59,12 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _text(card: dict[str, Any]) -> str:
+    """A card's name, description and sizes: what "without milk" is checked against."""
+    sizes = (v["classification"] or "" for v in card["variants"])
+    return " ".join([card["name"], card["description"] or "", *sizes])
+
+
 def _variants(raw: Any) -> list[dict[str, Any]]:
     items = json.loads(raw) if isinstance(raw, str) else (raw or [])
     return [
@@ -81,37 +87,45 @@ class ShopCatalog(ReadOnlyQueries):
     ) -> list[dict[str, Any]]:
         folded = fold(args.query.strip())
         words = analyse(args.query, await self._corrector())
+        asked = facets.constraints(args.query, words.negative)
         filters = [like_pattern(args.category), like_pattern(args.brand), args.max_price]
         # The two halves at once, on two pooled connections.
         keyword, vector = await asyncio.gather(
             self._by_words(words, folded, filters, in_stock_only),
             self._by_meaning(words.embed_text, filters, in_stock_only),
         )
-        # Filters (or only what is not wanted: "anything without milk") say what is browsed:
-        # then results found by meaning need no similarity floor.
-        browsing = args.category is not None or args.max_price is not None
+        # Filters, constraints ("for my 5 year old", "no sugar") or only what is not wanted
+        # ("anything without milk") say what is browsed: then results found by meaning need
+        # no similarity floor, and more of them are looked at.
+        browsing = args.category is not None or args.max_price is not None or bool(asked)
         browsing = browsing or (not words.groups and bool(words.negative))
         fused = fuse(keyword, vector, floor=0.0 if browsing else VECTOR_FLOOR)
-        fused = fused[: max(limit * 3, 15)]
+        fused = fused[: 2 * CANDIDATES if asked else max(limit * 3, 15)]
         if not fused:
             return []
         rows = await self._fetch("product_cards", [[product_id for product_id, _ in fused]])
-        cards = [_card(row) for row in rows]
         order = {str(product_id): position for position, (product_id, _) in enumerate(fused)}
-
-        def rank(card: dict[str, Any]) -> tuple[int, bool, int]:
-            text = " ".join(
-                [
-                    card["name"],
-                    card["description"] or "",
-                    *(v["classification"] or "" for v in card["variants"]),
-                ]
-            )
+        matched = {str(row["id"]): int(row.get("matched_words") or 0) for row in keyword}
+        negative = [word for word in words.negative if not facets.covered(word)]
+        ranked = []
+        for card in (_card(row) for row in rows):
             named = name_rank(card["name"], folded)
-            negated = named == NO_NAME_MATCH and unwanted(text, words.negative)
-            return named, negated, order[card["product_id"]]
-
-        return sorted(cards, key=rank)[:limit]
+            profile = facets.profile(card)
+            if named == NO_NAME_MATCH and facets.ruled_out(profile, asked):
+                continue  # a product the shopper names is reported whatever they asked
+            negated = named == NO_NAME_MATCH and unwanted(_text(card), negative)
+            wrong_kind, misfit, temperature = facets.fit(profile, asked)
+            if named < NO_NAME_MATCH or (asked.kind is None and matched.get(card["product_id"])):
+                wrong_kind = 0  # asked for by name or by its words ("a mug for my son")
+            # Constraints order within what the words found first ("a coffee, less sweet":
+            # the coffees, the less sweet ones first), then by the fused rank.
+            words_found = -matched.get(card["product_id"], 0) if asked else 0
+            key = (named, wrong_kind, negated, words_found, misfit, temperature)
+            ranked.append(((*key, order[card["product_id"]]), card))
+        if any(key[1] == 0 for key, _ in ranked):  # the kind asked for is here: only it
+            ranked = [(key, card) for key, card in ranked if key[1] == 0]
+        ranked.sort(key=lambda item: item[0])
+        return [card for _, card in ranked[:limit]]
 
     async def _by_words(
         self, words: QueryWords, folded: str, filters: list[Any], in_stock_only: bool

@@ -1,0 +1,125 @@
+"""Constraints a shopper puts on a search ("for my 5 year old", "không đường", "vegan") read
+from the query, and what a product's own text says of them — then the demo shop searched
+with them: ruled-out products never shown, nothing emptied that the shop can answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config import Settings
+from search.facets import constraints, fit, profile, ruled_out
+from search.words import analyse
+from tests.test_search import names, search
+
+
+def asked(query: str) -> Any:
+    return constraints(query, analyse(query).negative)
+
+
+@pytest.mark.parametrize(
+    ("query", "avoid", "hard"),
+    [
+        ("a drink for my 5 year old", {"caffeine"}, {"caffeine"}),
+        ("my 5yo wants something", {"caffeine"}, {"caffeine"}),
+        ("bé nhà mình 6 tuổi uống gì", {"caffeine"}, {"caffeine"}),
+        ("anything caffeine free?", {"caffeine"}, {"caffeine"}),
+        ("uống gì buổi tối mà ko bị mất ngủ", {"caffeine"}, {"caffeine"}),
+        ("coffee without milk", {"dairy"}, {"dairy"}),
+        ("ko uống được sữa bò", {"dairy"}, {"dairy"}),
+        ("dairy-free please", {"dairy"}, {"dairy"}),
+        ("drinks with no sugar", {"sugar"}, set()),
+        ("đồ uống không đường", {"sugar"}, set()),
+        ("trà sữa ít ngọt", {"sugar"}, set()),
+        ("a vegan snack", {"dairy", "meat", "egg"}, {"dairy", "meat", "egg"}),
+        ("gluten free snack for my coeliac friend", {"gluten"}, {"gluten"}),
+        ("tối nay chạy deadline", set(), set()),  # "chạy" (to run) is not "chay" (vegetarian)
+        ("an chay", {"meat"}, {"meat"}),  # typed without accents, it is
+        ("matcha latte", set(), set()),
+        ("30 year old whisky", set(), set()),  # an age over twelve is not a child
+    ],
+)
+def test_what_a_query_avoids(query: str, avoid: set[str], hard: set[str]) -> None:
+    found = asked(query)
+    assert set(found.avoid) == avoid
+    assert set(found.hard) == hard
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "temperature", "want"),
+    [
+        ("something to wake me up before class", None, None, {"caffeine"}),
+        ("hot drink that isnt coffee", "drink", "hot", set()),
+        ("cold drink for a hot afternoon", "drink", "cold", set()),  # the afternoon is hot
+        ("muốn mua trà về ủ lạnh uống dần", "packaged", None, set()),
+        ("smth sweet for my kid to eat", "food", None, set()),
+        ("a drink and a snack", None, None, set()),
+    ],
+)
+def test_what_a_query_asks_for(
+    query: str, kind: str | None, temperature: str | None, want: set[str]
+) -> None:
+    found = asked(query)
+    assert (found.kind, found.temperature, set(found.want)) == (kind, temperature, want)
+
+
+def card(name: str, category: str, description: str) -> dict[str, Any]:
+    return {"product_id": name, "name": name, "category": category, "description": description}
+
+
+def test_a_products_text_decides_and_free_wins() -> None:
+    oat = profile(card("Oat Milk Latte", "Coffee", "Espresso with oat milk: dairy-free."))
+    assert "dairy" in oat.free and "dairy" not in oat.has and "caffeine" in oat.has
+    cookie = profile(card("Almond Cookie", "Bakery", "Great with a hot tea."))
+    assert "caffeine" not in cookie.has  # caffeine is read from the name and category only
+    assert cookie.kind == "food" and "nuts" in cookie.has
+    leaves = profile(card("Jasmine Tea Leaves 100g", "Tea Leaves", "Brew hot."))
+    assert leaves.kind == "packaged"
+    smoothie = profile(card("Mango Smoothie", "Smoothie", "Mango and ice, no added sugar."))
+    assert "sugar" in smoothie.free and smoothie.served == {"cold"}
+    kid = asked("a drink for my 5 year old")
+    assert ruled_out(profile(card("Iced Coffee", "Coffee", "")), kid)
+    assert not ruled_out(smoothie, kid)
+    no_sugar = asked("drinks with no sugar")
+    sweet = profile(card("Sweet Tea", "Tea", "Very sweet, with condensed milk."))
+    assert fit(smoothie, no_sugar) < fit(sweet, no_sugar)
+
+
+# ------------------------------------------------------------------ the demo shop
+
+
+def test_a_child_is_never_offered_caffeine(run: Any, searching: Settings) -> None:
+    found = search(run, searching, "a drink for my 5 year old")
+    assert found, "the shop has drinks without caffeine: the answer must not be empty"
+    assert all(item["category"] in {"Smoothie"} for item in found), names(found)
+
+
+def test_drinks_with_no_sugar_find_the_unsweetened(run: Any, searching: Settings) -> None:
+    for query in ("drinks with no sugar", "đồ uống không đường"):
+        found = names(search(run, searching, query))
+        assert found, query
+        # Their text says so: no added sugar, or none on request.
+        assert found[0] in {"Mango Passion Smoothie", "Black Iced Coffee (Cà Phê Đen Đá)"}, found
+
+
+def test_dairy_free_leaves_out_milk(run: Any, searching: Settings) -> None:
+    found = search(run, searching, "dairy-free drink")
+    assert found
+    for item in found:
+        text = f"{item['name']} {item['description']}".lower()
+        assert "dairy-free" in text or "milk" not in text, item["name"]
+
+
+def test_a_named_product_is_reported_whatever_else_is_asked(
+    run: Any, searching: Settings
+) -> None:
+    found = names(search(run, searching, "egg coffee for my 5 year old"))
+    assert found and found[0] == "Egg Coffee (Cà Phê Trứng)"
+
+
+def test_a_thing_asked_by_its_words_is_not_dropped_for_its_kind(
+    run: Any, searching: Settings
+) -> None:
+    found = names(search(run, searching, "a ceramic mug for my 5 year old"))
+    assert found and found[0] == "Lotus Ceramic Mug 350ml"
