@@ -151,6 +151,7 @@ async def quality(settings: Settings, path: Path = QUERIES) -> dict[str, Any]:
     methods = ("hybrid", "vector", "fulltext", "ilike")
     per: dict[str, dict[str, list[tuple[float, float]]]] = {m: defaultdict(list) for m in methods}
     misses: list[dict[str, Any]] = []
+    not_sold = [item for item in labelled if not item["relevant"]]
     for item in labelled:
         relevant = set(item["relevant"]) & available
         if not relevant:
@@ -198,7 +199,18 @@ async def quality(settings: Settings, path: Path = QUERIES) -> dict[str, Any]:
                 names = await ilike_baseline(query, None)
             answered += bool(names)
         junk[method] = answered
-    return {"table": table, "nothing_like_it_answered": junk, "hybrid_misses": misses}
+    # The set's own queries for things the shop does not sell: answered with products?
+    sold_anyway = []
+    for item in not_sold:
+        found = await catalog.search_products(item["query"], limit=TOP)
+        if found:
+            sold_anyway.append({"query": item["query"], "hybrid": [p["name"] for p in found]})
+    return {
+        "table": table,
+        "nothing_like_it_answered": junk,
+        "not_sold": {"queries": len(not_sold), "answered_with_products": sold_anyway},
+        "hybrid_misses": misses,
+    }
 
 
 def print_quality(report: dict[str, Any]) -> None:
@@ -211,6 +223,14 @@ def print_quality(report: dict[str, Any]) -> None:
             f"{table[m][group]['recall_at_5']:>14.2f} / {table[m][group]['mrr']:.2f}" for m in table
         )
         print(f"{group:<22}{n:>4}  {cells}")
+    not_sold = report["not_sold"]
+    if not_sold["queries"]:
+        answered = not_sold["answered_with_products"]
+        print(
+            f"the set's queries for things not sold: {len(answered)} of {not_sold['queries']} "
+            "answered with products by hybrid"
+            + "".join(f"\n  {a['query']!r} → {a['hybrid'][:3]}" for a in answered)
+        )
     junk = report["nothing_like_it_answered"]
     print(
         f"'nothing like it' queries answered with products (of {len(NOTHING_LIKE_IT)}): "

@@ -20,6 +20,10 @@ from search.embedder import EmbeddingError, embed_query, literal
 from search.index import EXACT_LIMIT, STATE, ranking_by_meaning
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+# A query of WEAK_GROUPS word groups or more: a row matching fewer than 1/WEAK_SHARE of them
+# by words alone is not enough (see `fuse`).
+WEAK_GROUPS = 3
+WEAK_SHARE = 3
 CANDIDATES = 40  # from each half
 # Results found only by meaning: similarity at least FLOOR, and within BAND of the best one.
 VECTOR_FLOOR = 0.83
@@ -81,20 +85,35 @@ def fuse(
     key: str = "id",
     *,
     floor: float = VECTOR_FLOOR,
+    groups: int = 0,
 ) -> list[tuple[Any, float]]:
     """(id, score) best first: reciprocal rank fusion of the keyword and vector rankings,
     where vector-only results must be near the best similarity and above `floor` (0 when
-    the shopper's filters — a category, a price — already say what they browse)."""
+    the shopper's filters — a category, a price — already say what they browse).
+
+    A long query (`groups` word groups, WEAK_GROUPS or more) whose words a row matches only
+    in small part ("vé máy bay đi đà nẵng" finding "đá" in a coffee's name) keeps that row
+    only where meaning agrees — unless what matched names a thing ("matched_things")."""
     scores: dict[Any, float] = {}
     nearest: dict[Any, int] = {row[key]: rank for rank, row in enumerate(vector, 1)}
-    for rank, row in _tied_ranks(keyword):
-        scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
+    admitted: dict[Any, int] = {}
     if vector:
         best = round(1.0 - float(vector[0]["distance"]), DECIMALS)
         for rank, row in enumerate(vector, 1):
             similarity = round(1.0 - float(row["distance"]), DECIMALS)
-            if row[key] not in scores and (similarity < floor or similarity < best - VECTOR_BAND):
-                continue
+            if similarity >= floor and similarity >= best - VECTOR_BAND:
+                admitted[row[key]] = rank
+    found_by_words = set()
+    for rank, row in _tied_ranks(keyword):
+        matched = row.get("matched_words")
+        weak = groups >= WEAK_GROUPS and matched is not None and matched * WEAK_SHARE < groups
+        weak = weak and not row.get("matched_things")  # "quà" (a gift) is no chance match
+        if weak and row[key] not in admitted:
+            continue
+        scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
+        found_by_words.add(row[key])
+    for rank, row in enumerate(vector, 1):
+        if row[key] in found_by_words or row[key] in admitted:
             scores[row[key]] = scores.get(row[key], 0.0) + 1.0 / (RRF_K + rank)
     # Equal scores (first by words, second by meaning, and the other way round): meaning wins,
     # then the words' own order (the SQL's, which ends with the id), then the id.

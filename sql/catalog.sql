@@ -11,7 +11,7 @@
 -- and with its synonyms). Best first: a name the query is or begins, the query's words in a
 -- name, most groups matched ($2: the groups), rank. Filters in the same query: $6 category,
 -- $7 brand (ILIKE patterns), $8 max price, $9 in stock only (a product the query names is
--- kept anyway). $10 limit.
+-- kept anyway). $10 limit. $11: the groups that name things (how many a product matches).
 WITH pool AS (
     (SELECT p.id FROM products p WHERE p.name_folded LIKE $4 || '%' ESCAPE '\' LIMIT 20)
     UNION
@@ -24,6 +24,8 @@ scored AS (
            ts_rank(p.search_vector, to_tsquery('simple', $1)) AS rank,
            (SELECT count(*) FROM unnest($2::text[]) AS g(words)
              WHERE p.search_vector @@ to_tsquery('simple', g.words))::int AS matched_words,
+           (SELECT count(*) FROM unnest($11::text[]) AS g(words)
+             WHERE p.search_vector @@ to_tsquery('simple', g.words))::int AS matched_things,
            p.name_folded = ANY ($5::text[]) AS named
       FROM pool
       JOIN products p ON p.id = pool.id
@@ -34,13 +36,21 @@ scored AS (
                       AND ($8::numeric IS NULL OR pi.price <= $8)
                       AND (NOT $9 OR pi.stock > 0 OR p.name_folded = ANY ($5::text[])))
 )
-SELECT id, name, matched_words, rank
+SELECT id, name, matched_words, matched_things, rank
   FROM scored
  ORDER BY left(name_folded, length($3)) = $3 DESC,
           strpos(name_folded, $3) > 0 DESC,
           named DESC,
           matched_words DESC, rank DESC, name, id
  LIMIT $10;
+
+-- name: groups_nothing_matches
+-- Which of the query's word groups ($1: tsquery texts) no product's text matches at all
+-- (in stock or not): a thing the shop does not sell.
+SELECT g.words
+  FROM unnest($1::text[]) AS g(words)
+ WHERE NOT EXISTS (SELECT 1 FROM products p
+                    WHERE p.search_vector @@ to_tsquery('simple', g.words));
 
 -- name: product_vector_candidates
 -- The products nearest to the query's vector ($1) for model $2, with the same filters as

@@ -99,7 +99,19 @@ class ShopCatalog(ReadOnlyQueries):
         # no similarity floor, and more of them are looked at.
         browsing = args.category is not None or args.max_price is not None or bool(asked)
         browsing = browsing or (not words.groups and bool(words.negative))
-        fused = fuse(keyword, vector, floor=0.0 if browsing else VECTOR_FLOOR)
+        if words.things and len(await self._fetch("groups_nothing_matches", [words.things])) == len(
+            words.things
+        ):
+            # Things no product mentions ("a vegan sandwich" in a café without one): the
+            # shop does not sell them — nothing nearby by meaning stands in for them. (One
+            # of two missing, "a durian smoothie", still shows the smoothies.)
+            return []
+        fused = fuse(
+            keyword,
+            vector,
+            floor=0.0 if browsing else VECTOR_FLOOR,
+            groups=0 if browsing else len(words.groups),
+        )
         fused = fused[: 2 * CANDIDATES if asked else max(limit * 3, 15)]
         if not fused:
             return []
@@ -134,7 +146,8 @@ class ShopCatalog(ReadOnlyQueries):
             return []
         params = [words.tsquery, words.groups, folded, like_escape(folded), name_ngrams(folded)]
         return await self._fetch(
-            "product_keyword_candidates", [*params, *filters, in_stock_only, CANDIDATES]
+            "product_keyword_candidates",
+            [*params, *filters, in_stock_only, CANDIDATES, words.things],
         )
 
     async def _by_meaning(
