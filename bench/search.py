@@ -199,18 +199,26 @@ async def quality(settings: Settings, path: Path = QUERIES) -> dict[str, Any]:
                 names = await ilike_baseline(query, None)
             answered += bool(names)
         junk[method] = answered
-    # The set's own queries for things the shop does not sell: answered with products?
-    sold_anyway = []
-    for item in not_sold:
-        found = await catalog.search_products(item["query"], limit=TOP)
-        if found:
-            sold_anyway.append({"query": item["query"], "hybrid": [p["name"] for p in found]})
+    sold_anyway = await answered_anyway(catalog, not_sold)
     return {
         "table": table,
         "nothing_like_it_answered": junk,
         "not_sold": {"queries": len(not_sold), "answered_with_products": sold_anyway},
         "hybrid_misses": misses,
     }
+
+
+async def answered_anyway(
+    catalog: ShopCatalog, not_sold: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The set's own queries for things the shop does not sell that hybrid answers with
+    products anyway."""
+    out = []
+    for item in not_sold:
+        found = await catalog.search_products(item["query"], limit=TOP)
+        if found:
+            out.append({"query": item["query"], "hybrid": [p["name"] for p in found]})
+    return out
 
 
 def print_quality(report: dict[str, Any]) -> None:
