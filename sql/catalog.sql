@@ -55,7 +55,7 @@ SELECT g.words
 -- name: product_vector_candidates
 -- The products nearest to the query's vector ($1) for model $2, with the same filters as
 -- the keyword half ($3 category, $4 brand, $5 max price, $6 in stock only). $7 limit.
-SELECT p.id, p.name, e.embedding <=> $1::vector AS distance
+SELECT p.id, p.name, p.category, e.embedding <=> $1::vector AS distance
   FROM item_embeddings e
   JOIN products p ON p.id = e.item_id::uuid
  WHERE e.kind = 'product' AND e.model = $2
@@ -67,6 +67,16 @@ SELECT p.id, p.name, e.embedding <=> $1::vector AS distance
                   AND (NOT $6 OR pi.stock > 0))
  ORDER BY e.embedding <=> $1::vector
  LIMIT $7;
+
+-- name: shop_categories
+-- The catalog's categories with something in stock, the largest first.
+SELECT p.category
+  FROM products p
+ WHERE p.category IS NOT NULL
+   AND EXISTS (SELECT 1 FROM product_inventory pi
+                WHERE pi.product_id = p.id AND pi.status = 1 AND pi.stock > 0)
+ GROUP BY p.category
+ ORDER BY count(*) DESC, p.category;
 
 -- name: product_cards
 -- What a shopper sees of each product ($1 ids): variants with prices and in stock yes/no,

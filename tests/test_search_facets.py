@@ -123,3 +123,43 @@ def test_a_thing_asked_by_its_words_is_not_dropped_for_its_kind(
 ) -> None:
     found = names(search(run, searching, "a ceramic mug for my 5 year old"))
     assert found and found[0] == "Lotus Ceramic Mug 350ml"
+
+
+# ------------------------------------------------------------------ not sold
+
+
+def test_a_thing_the_shop_does_not_sell_gets_no_stand_in(run: Any, searching: Settings) -> None:
+    assert search(run, searching, "a vegan sandwich") == []
+    assert search(run, searching, "bánh mì kẹp thịt") == []
+    # One thing of two missing ("a durian smoothie"): the smoothies are still shown.
+    found = search(run, searching, "durian smoothie")
+    assert found and found[0]["category"] == "Smoothie"
+
+
+def test_the_shopper_hears_honestly_that_it_is_not_sold(
+    run: Any, searching: Settings, demo_shop: Any
+) -> None:
+    from llm_api import ask_assistant
+
+    reply = run(ask_assistant("not-sold-en", "do you have a vegan sandwich?", settings=searching))
+    assert "search_products" in [c["name"] for c in reply.tool_calls]
+    assert "don't sell" in reply.text, reply.text
+    assert "Oat Milk" not in reply.text  # no closest vector standing in for it
+    reply = run(ask_assistant("not-sold-vi", "shop có bán vé máy bay không", settings=searching))
+    assert "không bán" in reply.text and reply.language == "vi", reply.text
+
+
+def test_a_filter_that_leaves_nothing_is_not_called_not_sold(
+    run: Any, searching: Settings
+) -> None:
+    from tools.llm_tools import Caller, LLMShopTools
+
+    async def go() -> Any:
+        tools = LLMShopTools(searching)
+        caller = Caller(psid="filter-shopper", role="shopper")
+        return await tools.execute_tool(
+            "search_products", {"query": "matcha", "max_price": 1}, caller
+        )
+
+    result = run(go())
+    assert result.ok and result.data == [] and "not_sold" not in result.content

@@ -200,6 +200,16 @@ class ShopCatalog(ReadOnlyQueries):
         )
         return await self._search(args, in_stock_only=args.in_stock_only, limit=args.limit)
 
+    async def categories_near(self, query: str, limit: int = 3) -> list[str]:
+        """The shop's categories nearest to `query` by meaning (or its largest, without
+        vectors): what to offer when the shop does not sell what was asked for."""
+        words = analyse(query)
+        rows = await self._by_meaning(words.embed_text, [None, None, None], True)
+        near = list(dict.fromkeys(str(row["category"]) for row in rows if row.get("category")))
+        if not near:
+            near = [str(row["category"]) for row in await self._fetch("shop_categories", [])]
+        return near[:limit]
+
     async def get_product_details(self, product_name: str) -> dict[str, Any]:
         """One product's description, variants with prices, in-stock flags and pictures."""
         args = validate_args(ProductDetailsArgs, {"product_name": product_name})

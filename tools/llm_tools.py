@@ -119,8 +119,22 @@ async def _query_metrics(tools: LLMShopTools, args: dict[str, Any], caller: Call
     return await tools.metrics.query_metrics(**args)
 
 
+NOT_SOLD_NOTE = (
+    "Nothing in the shop's catalog is like this: tell the shopper honestly that the shop "
+    "does not sell it, and offer one of these categories instead."
+)
+
+
 async def _search_products(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
-    return await tools.catalog.search_products(**args)
+    found = await tools.catalog.search_products(**args)
+    if found or any(args.get(key) is not None for key in ("category", "brand", "max_price")):
+        return found  # a filter that leaves nothing is not "we don't sell that"
+    return {
+        "total_matching": 0,
+        "not_sold": True,
+        "note": NOT_SOLD_NOTE,
+        "categories": await tools.catalog.categories_near(args["query"]),
+    }
 
 
 async def _product_details(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
@@ -261,8 +275,9 @@ TOOLS: dict[str, ToolSpec] = {
             SearchProductsArgs,
             BOTH,
             "Search the menu/catalog with the shopper's own words: names, categories, brands, "
-            "descriptions, a maximum price. Returns variants with prices, in stock yes/no and "
-            "one picture.",
+            "descriptions, a maximum price, and what they cannot have ('for my 5 year old', "
+            "'no sugar', 'vegan'). Returns variants with prices, in stock yes/no and one "
+            "picture; when the shop sells nothing like it, not_sold and nearby categories.",
             _search_products,
         ),
         ToolSpec(

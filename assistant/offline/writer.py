@@ -36,6 +36,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "You're welcome! 😊",
         "unknown": "Sorry, I didn't catch that.",
         "none": "I found nothing matching that.",
+        "not_sold": "Sorry, we don't sell that. Maybe something from our {categories}?",
+        "not_sold_bare": "Sorry, we don't sell that.",
         "more": "… {n} in all",
         "sold_out": "sold out right now",
         "no_product": 'I couldn\'t find "{name}" on our menu.',
@@ -74,6 +76,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Không có gì ạ! 😊",
         "unknown": "Xin lỗi, mình chưa hiểu ý bạn.",
         "none": "Mình không tìm thấy kết quả nào.",
+        "not_sold": "Xin lỗi, shop không bán món này. Bạn xem thử {categories} của shop nhé?",
+        "not_sold_bare": "Xin lỗi, shop không bán món này.",
         "more": "… tổng cộng {n}",
         "sold_out": "tạm hết hàng",
         "no_product": 'Mình không tìm thấy "{name}" trong menu.',
@@ -238,6 +242,9 @@ def _insights(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> lis
 
 
 def _catalog(head: dict[str, Any], sections: dict[str, Rows], lang: str) -> list[str]:
+    if head.get("not_sold"):
+        categories = ", ".join(str(c) for c in sections.get("categories", []))
+        return [text(lang, "not_sold" if categories else "not_sold_bare", categories=categories)]
     lines = []
     for row in sections.get("rows", [])[:5]:
         variants = ", ".join(_variant_text(v, lang) for v in row.get("variants", []))
