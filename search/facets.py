@@ -123,6 +123,9 @@ class Constraints:
     kind: str | None = None  # drink / food
     temperature: str | None = None  # hot / cold
     hard: frozenset[str] = field(default_factory=frozenset)
+    # Avoided in so many words ("matcha latte but no dairy"): about the product asked for,
+    # not the person (a child, a diet) — a product they name is held to it too.
+    explicit: frozenset[str] = field(default_factory=frozenset)
 
     def __bool__(self) -> bool:
         return bool(self.avoid or self.want or self.kind or self.temperature)
@@ -136,13 +139,20 @@ def constraints(query: str, negative: list[str]) -> Constraints:
     kid = any(int(m.group(1)) <= KID_AGE_MAX for m in _KID_AGE.finditer(text.folded))
     avoid: list[str] = []
     want: list[str] = []
+    explicit: list[str] = []
     for facet in b.facets:
         implied = facet.implied.found(text) or (kid and facet.name == "caffeine")
+        if negated & facet.negated:
+            explicit.append(facet.name)
         if implied or negated & facet.negated:
             avoid.append(facet.name)
         elif facet.wanted.found(text):
             want.append(facet.name)
-    kinds = [kind for kind, phrases in b.asks.items() if phrases.found(text)]
+    # "ăn chay" (to eat vegetarian) is a diet, not a bite to eat: read kinds without it.
+    plain = text
+    for facet in b.facets:
+        plain = _without(plain, facet.implied)
+    kinds = [kind for kind, phrases in b.asks.items() if phrases.found(plain)]
     # Packaged first ("tea to brew at home" also says drink); a drink and a bite: either.
     kind = kinds[0] if kinds and (kinds[0] == "packaged" or len(kinds) == 1) else None
     temps = _temperature(text, b)
@@ -152,6 +162,7 @@ def constraints(query: str, negative: list[str]) -> Constraints:
         kind,
         temps,
         frozenset(f.name for f in b.facets if f.hard and f.name in avoid),
+        frozenset(explicit),
     )
 
 
@@ -222,6 +233,12 @@ def covered(word: str) -> bool:
 def ruled_out(product: Profile, asked: Constraints) -> bool:
     """Whether a hard constraint leaves the product out (its text says it has the facet)."""
     return bool(product.has & asked.hard)
+
+
+def refused(product: Profile, asked: Constraints) -> bool:
+    """Whether the query says in so many words that it does not want what the product has
+    ("matcha latte but no dairy" refuses the Matcha Latte made with milk, named or not)."""
+    return bool(product.has & asked.hard & asked.explicit)
 
 
 def fit(product: Profile, asked: Constraints) -> tuple[int, int, int]:

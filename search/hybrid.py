@@ -101,7 +101,8 @@ def fuse(
         best = round(1.0 - float(vector[0]["distance"]), DECIMALS)
         for rank, row in enumerate(vector, 1):
             similarity = round(1.0 - float(row["distance"]), DECIMALS)
-            if similarity >= floor and similarity >= best - VECTOR_BAND:
+            # Browsing (no floor): every candidate by meaning; else near the best only.
+            if floor <= 0 or (similarity >= floor and similarity >= best - VECTOR_BAND):
                 admitted[row[key]] = rank
     found_by_words = set()
     for rank, row in _tied_ranks(keyword):

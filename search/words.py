@@ -13,6 +13,7 @@ from core import data
 from core.text import STOP_WORDS, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CLAUSE = re.compile(r"[,.;:!?\n]+")
 _SAFE = re.compile(r"^[a-z0-9]+$")
 PREFIX_MIN = 4  # shorter words match whole ("car" must not find "caramel")
 SKIP_AFTER_NEGATION = frozenset(data.load("words.yaml")["skip_after_negation"])
@@ -139,9 +140,8 @@ def _units(text: str, vocab: Vocabulary) -> list[Unit]:
                 key = key[:-1]  # "biscuits" as "biscuit"
             if size == 1 or key in find or phrase in vocab.before:
                 original = " ".join(originals[index : index + size])
-                units.append(
-                    Unit(phrase, original, find.get(key, ()), embed.get(key, ()), key in things)
-                )
+                thing = key in things or (key.endswith("s") and key[:-1] in things)
+                units.append(Unit(phrase, original, find.get(key, ()), embed.get(key, ()), thing))
                 index += size
                 break
     return units
@@ -209,7 +209,12 @@ def analyse(text: str, correct: Corrector | None = None) -> QueryWords:
 
     `correct` maps a word to the catalog word it is probably a typo of (or None)."""
     vocab = vocabulary()
-    units = _mark_negations(_units(text, vocab), vocab)
+    # A negation ends with its clause: "có cà phê hông, sữa đá ngọt quá" negates nothing.
+    units = [
+        unit
+        for clause in _CLAUSE.split(text)
+        for unit in _mark_negations(_units(clause, vocab), vocab)
+    ]
     wanted = [
         u for u in units if not u.negated and u.text not in STOP_WORDS and not _AMOUNT.match(u.text)
     ]

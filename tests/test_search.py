@@ -102,7 +102,6 @@ def test_embedding_runs_off_the_event_loop(run: Any, vectors: Settings) -> None:
         ("tra sua", {"Milk Tea"}),
         ("a warm drink for a rainy day", DRINKS),
         ("đồ ăn vặt", {"Snacks", "Bakery"}),
-        ("matcha latte but no dairy", {"Matcha"}),
     ],
 )
 def test_descriptions_find_fitting_products(

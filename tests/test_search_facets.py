@@ -163,3 +163,10 @@ def test_a_filter_that_leaves_nothing_is_not_called_not_sold(
 
     result = run(go())
     assert result.ok and result.data == [] and "not_sold" not in result.content
+
+
+def test_a_named_product_refused_in_so_many_words_is_left_out(
+    run: Any, searching: Settings
+) -> None:
+    found = names(search(run, searching, "matcha latte but no dairy"))
+    assert found and found[0] == "Oat Milk Matcha Latte" and "Matcha Latte" not in found

@@ -121,8 +121,10 @@ class ShopCatalog(ReadOnlyQueries):
         negative = [word for word in words.negative if not facets.covered(word)]
         ranked = []
         for card in (_card(row) for row in rows):
-            named = name_rank(card["name"], folded)
             profile = facets.profile(card)
+            named = (
+                NO_NAME_MATCH if facets.refused(profile, asked) else name_rank(card["name"], folded)
+            )
             if named == NO_NAME_MATCH and facets.ruled_out(profile, asked):
                 continue  # a product the shopper names is reported whatever they asked
             negated = named == NO_NAME_MATCH and unwanted(_text(card), negative)
