@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from core import data
@@ -38,14 +38,16 @@ class Phrases:
 
     @classmethod
     def of(cls, words: list[str]) -> Phrases:
-        def pattern(word: str) -> re.Pattern[str]:
-            return re.compile(r"(?<![^\W_])" + re.escape(word) + r"(?![^\W_])")
+        def pattern(items: list[str]) -> tuple[re.Pattern[str], ...]:
+            if not items:
+                return ()
+            # One alternation per list, longest first: "nóng quá" before "nóng".
+            ordered = sorted(dict.fromkeys(items), key=lambda w: (-len(w), w))
+            body = "|".join(re.escape(w) for w in ordered)
+            return (re.compile(r"(?<![^\W_])(?:" + body + r")(?![^\W_])"),)
 
         items = [unicodedata.normalize("NFC", str(w)).lower().strip() for w in words]
-        return cls(
-            tuple(pattern(w) for w in items),
-            tuple(pattern(fold(w)) for w in items),
-        )
+        return cls(pattern(items), pattern([fold(w) for w in items]))
 
     def found(self, text: Text) -> bool:
         patterns = self.accented if text.marked else self.folded
@@ -196,12 +198,17 @@ class Profile:
 
 def profile(card: dict[str, Any]) -> Profile:
     """A product's kind, facets and serving temperatures, from its shopper card."""
-    b = book()
     sizes = " ".join(str(v.get("classification") or "") for v in card.get("variants", []))
-    name = Text.of(f"{card['name']} {card.get('category') or ''}")
-    whole = Text.of(
-        f"{card['name']} {card.get('category') or ''} {card.get('description') or ''} {sizes}"
+    return _profile(
+        f"{card['name']} {card.get('category') or ''}", f"{card.get('description') or ''} {sizes}"
     )
+
+
+@lru_cache(maxsize=4096)  # a product's text rarely changes; search reads it on every query
+def _profile(title: str, rest: str) -> Profile:
+    b = book()
+    name = Text.of(title)
+    whole = Text.of(f"{title} {rest}")
     has = set()
     free = set()
     for facet in b.facets:
