@@ -164,7 +164,7 @@ def _contained(words: list[str], row: dict[str, Any]) -> int:
 
 async def _nearest(query: str, limit: int) -> list[dict[str, Any]]:
     settings = state().settings
-    vector = await query_vector(settings, query)
+    vector = await query_vector(settings, query, "knowledge")
     if vector is None:
         return []
     try:

@@ -68,9 +68,10 @@ def nearest_first(rows: list[dict[str, Any]], key: str = "id") -> list[dict[str,
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-async def query_vector(settings: Settings, text: str) -> str | None:
-    """The query's vector in pgvector's text form, or None (no vectors, or the model failed)."""
-    if not await ranking_by_meaning(settings):
+async def query_vector(settings: Settings, text: str, kind: str = "product") -> str | None:
+    """The query's vector in pgvector's text form for searching `kind`, or None (no vectors
+    yet, or the model failed)."""
+    if not await ranking_by_meaning(settings, kind):
         return None
     try:
         return literal(await embed_query(settings, text))

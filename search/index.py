@@ -47,8 +47,9 @@ class SearchState:
     vectors: bool = False
     reason: str = "not prepared"
     iterative_scan: bool = False  # pgvector 0.8+: filtered HNSW scans keep going
-    # Every product had a vector when last looked: the vector half ranks from then on.
-    catalog_embedded: bool = False
+    # The kinds ("product", "knowledge") every item of which had a vector when last looked:
+    # their vector half ranks from then on.
+    embedded: set[str] = field(default_factory=set)
     checked_at: float = field(default=-RECHECK_S)
     product_vectors: int = 0  # how many, when last counted
 
@@ -61,29 +62,31 @@ def vectors_ready(settings: Settings) -> bool:
     return STATE.vectors and settings.embeddings_enabled
 
 
-async def ranking_by_meaning(settings: Settings) -> bool:
-    """Whether queries should use the vector half: pgvector is here and the catalog's first
-    embedding has finished. Before then a query ranks by words alone — the same answer
-    whichever products happen to have their vector yet (a new product added later is found
-    by its words until the next refresh embeds it)."""
+async def ranking_by_meaning(settings: Settings, kind: str = "product") -> bool:
+    """Whether queries over `kind` ("product" or "knowledge") should use the vector half:
+    pgvector is here and that kind's first embedding has finished. Before then a query ranks
+    by words alone — the same answer whichever items happen to have their vector yet (an item
+    added later is found by its words until the next refresh embeds it)."""
     if not vectors_ready(settings):
         return False
-    if not STATE.catalog_embedded and time.monotonic() - STATE.checked_at >= RECHECK_S:
+    if kind not in STATE.embedded and time.monotonic() - STATE.checked_at >= RECHECK_S:
         counts = await status(settings)
         STATE.checked_at = time.monotonic()
         _count(counts)
-    return STATE.catalog_embedded
+    return kind in STATE.embedded
 
 
 def _count(counts: dict[str, int]) -> None:
     if not counts:
         return
     STATE.product_vectors = counts["products_embedded"]
-    done = counts["products_embedded"] >= counts["products"]
-    done = done and counts["knowledge_embedded"] >= counts["knowledge"]
-    if done and not STATE.catalog_embedded:
-        STATE.catalog_embedded = True
-        logger.info("Search: every product and entry has its vector; ranking by words and meaning")
+    for kind, total, done in (
+        ("product", counts["products"], counts["products_embedded"]),
+        ("knowledge", counts["knowledge"], counts["knowledge_embedded"]),
+    ):
+        if done >= total and kind not in STATE.embedded:
+            STATE.embedded.add(kind)
+            logger.info("Search: every {} has its vector; ranking by words and meaning", kind)
 
 
 async def prepare_search(settings: Settings) -> SearchState:
@@ -103,7 +106,7 @@ async def prepare_search(settings: Settings) -> SearchState:
         return _set(False, f"pgvector could not be set up ({exc}): keyword search only")
     version = str(rows[0]["extversion"]) if rows else "0"
     STATE.iterative_scan = _version(version) >= (0, 8)
-    STATE.catalog_embedded, STATE.checked_at = False, -RECHECK_S
+    STATE.embedded, STATE.checked_at = set(), -RECHECK_S
     return _set(True, f"search by meaning with {settings.EMBEDDING_MODEL} (pgvector {version})")
 
 
@@ -174,7 +177,7 @@ async def refresh(settings: Settings, progress: Progress | None = None) -> int:
 async def forget(settings: Settings) -> None:
     """Drop every vector of the configured model (`flask embeddings rebuild --all`)."""
     await connection().execute_query(SQL["embeddings_forget"], [settings.EMBEDDING_MODEL])
-    STATE.catalog_embedded, STATE.checked_at = False, -RECHECK_S
+    STATE.embedded, STATE.checked_at = set(), -RECHECK_S
 
 
 async def status(settings: Settings) -> dict[str, int]:

@@ -104,11 +104,11 @@ def test_until_every_product_has_its_vector_words_alone_rank(run: Any, vectors: 
     run(drop_one())
     run(prepare_search(vectors))  # a process starting now: the first round is not done
     try:
-        assert not index.STATE.catalog_embedded
+        assert "product" not in index.STATE.embedded
         assert names(search(run, vectors, DESCRIBED)) == words_alone
     finally:
         run(refresh(vectors), timeout=300)
-    assert index.STATE.catalog_embedded
+    assert "product" in index.STATE.embedded
     assert names(search(run, vectors, DESCRIBED)) == hybrid
 
 
@@ -130,3 +130,24 @@ def test_query_vectors_are_cached_by_the_exact_text(run: Any, vectors: Settings)
     assert lower != upper  # the model tells case apart: one must not answer for the other
     embedder._queries.clear()
     assert run(embedder.embed_query(vectors, "Trà Sữa")) == upper
+
+
+def test_a_knowledge_entry_without_its_vector_holds_back_only_knowledge(
+    run: Any, vectors: Settings
+) -> None:
+    hybrid_names = names(search(run, vectors, DESCRIBED))
+
+    async def drop_knowledge() -> None:
+        await connection().execute_query(
+            "DELETE FROM item_embeddings WHERE ctid = (SELECT ctid FROM item_embeddings"
+            " WHERE kind = 'knowledge' ORDER BY item_id LIMIT 1)"
+        )
+
+    run(drop_knowledge())
+    run(prepare_search(vectors))
+    try:
+        assert names(search(run, vectors, DESCRIBED)) == hybrid_names
+        assert index.STATE.embedded == {"product"}
+    finally:
+        run(refresh(vectors), timeout=300)
+    assert index.STATE.embedded == {"product", "knowledge"}

@@ -111,9 +111,7 @@ def test_dairy_free_leaves_out_milk(run: Any, searching: Settings) -> None:
         assert "dairy-free" in text or "milk" not in text, item["name"]
 
 
-def test_a_named_product_is_reported_whatever_else_is_asked(
-    run: Any, searching: Settings
-) -> None:
+def test_a_named_product_is_reported_whatever_else_is_asked(run: Any, searching: Settings) -> None:
     found = names(search(run, searching, "egg coffee for my 5 year old"))
     assert found and found[0] == "Egg Coffee (Cà Phê Trứng)"
 
@@ -149,9 +147,7 @@ def test_the_shopper_hears_honestly_that_it_is_not_sold(
     assert "không bán" in reply.text and reply.language == "vi", reply.text
 
 
-def test_a_filter_that_leaves_nothing_is_not_called_not_sold(
-    run: Any, searching: Settings
-) -> None:
+def test_a_filter_that_leaves_nothing_is_not_called_not_sold(run: Any, searching: Settings) -> None:
     from tools.llm_tools import Caller, LLMShopTools
 
     async def go() -> Any:
