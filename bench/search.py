@@ -51,6 +51,7 @@ from database.connection import libpq_url
 from database.demo import load_demo_data
 from search import embedder
 from search.index import prepare_search, refresh
+from search.words import analyse
 from testing.databases import fresh_database
 from tools.catalog import ShopCatalog
 
@@ -114,8 +115,6 @@ async def vector_only(
     catalog: ShopCatalog, settings: Settings, query: str, max_price: Any
 ) -> list[str]:
     """The shopper tool's vector half alone (same filters), top 5."""
-    from search.words import analyse
-
     rows = await catalog._by_meaning(analyse(query).embed_text, [None, None, max_price], True)
     return [row["name"] for row in rows[:TOP]]
 
@@ -123,7 +122,6 @@ async def vector_only(
 async def keyword_only(catalog: ShopCatalog, query: str, max_price: Any) -> list[str]:
     """The shopper tool's full-text half alone (same filters), top 5."""
     from core.text import fold
-    from search.words import analyse
 
     rows = await catalog._by_words(
         analyse(query), fold(query.strip()), [None, None, max_price], True
@@ -330,7 +328,7 @@ async def latency(size: int, labelled: list[dict[str, Any]], repeat: int) -> dic
             catalog = ShopCatalog(settings)
             queries = [item["query"] for item in labelled]
             for query in queries:  # the query vectors, cached: timings exclude embedding
-                await embedder.embed_query(settings, query)
+                await embedder.embed_query(settings, analyse(query).embed_text)
             timings: dict[str, list[float]] = defaultdict(list)
             for _ in range(repeat):
                 for item in labelled:

@@ -12,7 +12,11 @@
 -- name, most groups matched ($2: the groups), rank. Filters in the same query: $6 category,
 -- $7 brand (ILIKE patterns), $8 max price, $9 in stock only (a product the query names is
 -- kept anyway). $10 limit. $11: the groups that name things (how many a product matches).
-WITH pool AS (
+WITH groups AS (  -- each group parsed once, not once a row
+    SELECT to_tsquery('simple', g.words) AS tq, g.words = ANY ($11::text[]) AS thing
+      FROM unnest($2::text[]) AS g(words)
+),
+pool AS (
     (SELECT p.id FROM products p WHERE p.name_folded LIKE $4 || '%' ESCAPE '\' LIMIT 20)
     UNION
     (SELECT p.id FROM products p WHERE p.name_folded = ANY ($5::text[]) LIMIT 20)
@@ -22,10 +26,9 @@ WITH pool AS (
 scored AS (
     SELECT p.id, p.name, p.name_folded,
            ts_rank(p.search_vector, to_tsquery('simple', $1)) AS rank,
-           (SELECT count(*) FROM unnest($2::text[]) AS g(words)
-             WHERE p.search_vector @@ to_tsquery('simple', g.words))::int AS matched_words,
-           (SELECT count(*) FROM unnest($11::text[]) AS g(words)
-             WHERE p.search_vector @@ to_tsquery('simple', g.words))::int AS matched_things,
+           (SELECT count(*) FROM groups g WHERE p.search_vector @@ g.tq)::int AS matched_words,
+           (SELECT count(*) FROM groups g
+             WHERE g.thing AND p.search_vector @@ g.tq)::int AS matched_things,
            p.name_folded = ANY ($5::text[]) AS named
       FROM pool
       JOIN products p ON p.id = pool.id

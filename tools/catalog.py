@@ -99,9 +99,7 @@ class ShopCatalog(ReadOnlyQueries):
         # no similarity floor, and more of them are looked at.
         browsing = args.category is not None or args.max_price is not None or bool(asked)
         browsing = browsing or (not words.groups and bool(words.negative))
-        if words.things and len(await self._fetch("groups_nothing_matches", [words.things])) == len(
-            words.things
-        ):
+        if await self._sells_none_of(words.things, keyword):
             # Things no product mentions ("a vegan sandwich" in a café without one): the
             # shop does not sell them — nothing nearby by meaning stands in for them. (One
             # of two missing, "a durian smoothie", still shows the smoothies.)
@@ -140,6 +138,13 @@ class ShopCatalog(ReadOnlyQueries):
             ranked = [(key, card) for key, card in ranked if key[1] == 0]
         ranked.sort(key=lambda item: item[0])
         return [card for _, card in ranked[:limit]]
+
+    async def _sells_none_of(self, things: list[str], keyword: list[dict[str, Any]]) -> bool:
+        """Whether no product mentions any of the things the query names (a word match of
+        one among the keyword candidates already says it does)."""
+        if not things or any(row.get("matched_things") for row in keyword):
+            return False
+        return len(await self._fetch("groups_nothing_matches", [things])) == len(things)
 
     async def _by_words(
         self, words: QueryWords, folded: str, filters: list[Any], in_stock_only: bool
