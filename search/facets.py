@@ -76,6 +76,7 @@ class Facet:
     name_only: bool
     has: Phrases
     free: Phrases
+    less: Phrases
     negated: frozenset[str]
     implied: Phrases
     wanted: Phrases
@@ -100,6 +101,7 @@ def book() -> Book:
             spec.get("scope") == "name",
             Phrases.of(spec.get("has", [])),
             Phrases.of(spec.get("free", [])),
+            Phrases.of(spec.get("less", [])),
             frozenset(fold(str(w)) for w in spec.get("negated", [])),
             Phrases.of(spec.get("implied", [])),
             Phrases.of(spec.get("wanted", [])),
@@ -155,8 +157,17 @@ def constraints(query: str, negative: list[str]) -> Constraints:
     for facet in b.facets:
         plain = _without(plain, facet.implied)
     kinds = [kind for kind, phrases in b.asks.items() if phrases.found(plain)]
-    # Packaged first ("tea to brew at home" also says drink); a drink and a bite: either.
-    kind = kinds[0] if kinds and (kinds[0] == "packaged" or len(kinds) == 1) else None
+    # A gift or something to brew at home first ("quà cho bạn thích uống trà"); goods named
+    # ("a reusable cup to keep my drink cold") are what is asked for; a drink and a bite:
+    # either. "Caffeine free" in so many words is about drinks.
+    if kinds and kinds[0] in ("gift", "packaged"):
+        kind: str | None = kinds[0]
+    elif "goods" in kinds:
+        kind = "goods"
+    else:
+        kind = kinds[0] if len(kinds) == 1 else None
+    if kind is None and "caffeine" in explicit:
+        kind = "drink"
     temps = _temperature(text, b)
     return Constraints(
         tuple(avoid),
@@ -193,7 +204,9 @@ class Profile:
     kind: str | None
     has: frozenset[str]
     free: frozenset[str]
+    less: frozenset[str]  # less of it on request ("a less sugar option")
     served: frozenset[str]  # hot / cold
+    giftable: bool = False  # goods, packaged, or its text calls it a gift
 
 
 def profile(card: dict[str, Any]) -> Profile:
@@ -211,16 +224,22 @@ def _profile(title: str, rest: str) -> Profile:
     whole = Text.of(f"{title} {rest}")
     has = set()
     free = set()
+    less = set()
     for facet in b.facets:
         if facet.free.found(whole):
             free.add(facet.name)
+        elif facet.less.found(whole):
+            less.add(facet.name)
         elif facet.has.found(name if facet.name_only else whole):
             has.add(facet.name)
+    kind = _kind(name, b)
     return Profile(
-        _kind(name, b),
+        kind,
         frozenset(has),
         frozenset(free),
+        frozenset(less),
         frozenset(key for key, phrases in b.temperature_product.items() if phrases.found(whole)),
+        kind in ("goods", "packaged") or b.kinds["giftable"].found(whole),
     )
 
 
@@ -252,15 +271,19 @@ def fit(product: Profile, asked: Constraints) -> tuple[int, int, int]:
     """How well the product fits the soft constraints (lower first): the kind asked for (or
     unknown), then wanted facets it has and avoided ones it says it can do without, then the
     temperature asked for (a product whose text names none fits any)."""
-    if asked.kind is not None:
+    if asked.kind == "gift":
+        wrong_kind = not product.giftable
+    elif asked.kind is not None:
         fitting = ("packaged", "goods") if asked.kind == "packaged" else (asked.kind,)
         wrong_kind = product.kind is not None and product.kind not in fitting
     else:  # a child, a diet: something to have here, not a mug or a bag of leaves
         wrong_kind = bool(asked.avoid or asked.want) and product.kind in ("goods", "packaged")
     soft = [name for name in asked.avoid if name not in asked.hard]
-    score = sum(1 for name in asked.want if name not in product.has)
-    score += sum(1 for name in soft if name in product.has)
-    score -= min(1, sum(1 for name in soft if name in product.free))
+    score = 2 * sum(1 for name in asked.want if name not in product.has)
+    score += 2 * sum(1 for name in soft if name in product.has)
+    # None of it before less of it before a text that says nothing.
+    score -= 2 * sum(1 for name in soft if name in product.free)
+    score -= sum(1 for name in soft if name in product.less)
     served = product.served
     wrong_temperature = asked.temperature is not None and served and asked.temperature not in served
     return int(wrong_kind), score, int(bool(wrong_temperature))

@@ -55,6 +55,9 @@ def test_what_a_query_avoids(query: str, avoid: set[str], hard: set[str]) -> Non
         ("muốn mua trà về ủ lạnh uống dần", "packaged", None, set()),
         ("smth sweet for my kid to eat", "food", None, set()),
         ("a drink and a snack", None, None, set()),
+        ("quà sinh nhật cho bạn thích uống trà", "gift", None, set()),
+        ("a reusable cup to keep my drink cold", "goods", None, set()),
+        ("caffeine free please", "drink", None, set()),
     ],
 )
 def test_what_a_query_asks_for(
@@ -83,7 +86,14 @@ def test_a_products_text_decides_and_free_wins() -> None:
     assert not ruled_out(smoothie, kid)
     no_sugar = asked("drinks with no sugar")
     sweet = profile(card("Sweet Tea", "Tea", "Very sweet, with condensed milk."))
-    assert fit(smoothie, no_sugar) < fit(sweet, no_sugar)
+    less = profile(card("Milk Tea", "Tea", "Sweet; a less sugar option is available."))
+    plain = profile(card("Green Tea", "Tea", "Brewed fresh."))
+    # None of it, then less of it, then a text that says nothing, then what says it has it.
+    assert fit(smoothie, no_sugar) < fit(less, no_sugar) < fit(plain, no_sugar)
+    assert fit(plain, no_sugar) < fit(sweet, no_sugar)
+    tin = profile(card("Butter Cookies Tin", "Snacks", "Butter cookies in a gift tin."))
+    gift = asked("a gift for my mum")
+    assert tin.giftable and fit(tin, gift)[0] == 0 and fit(smoothie, gift)[0] == 1
 
 
 # ------------------------------------------------------------------ the demo shop

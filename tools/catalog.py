@@ -116,6 +116,7 @@ class ShopCatalog(ReadOnlyQueries):
         rows = await self._fetch("product_cards", [[product_id for product_id, _ in fused]])
         order = {str(product_id): position for position, (product_id, _) in enumerate(fused)}
         matched = {str(row["id"]): int(row.get("matched_words") or 0) for row in keyword}
+        things = {str(row["id"]) for row in keyword if row.get("matched_things")}
         negative = [word for word in words.negative if not facets.covered(word)]
         ranked = []
         for card in (_card(row) for row in rows):
@@ -127,8 +128,8 @@ class ShopCatalog(ReadOnlyQueries):
                 continue  # a product the shopper names is reported whatever they asked
             negated = named == NO_NAME_MATCH and unwanted(_text(card), negative)
             wrong_kind, misfit, temperature = facets.fit(profile, asked)
-            if named < NO_NAME_MATCH or (asked.kind is None and matched.get(card["product_id"])):
-                wrong_kind = 0  # asked for by name or by its words ("a mug for my son")
+            if named < NO_NAME_MATCH or (asked.kind is None and card["product_id"] in things):
+                wrong_kind = 0  # asked for by name or as a thing ("a mug for my son")
             # Constraints order within what the words found first ("a coffee, less sweet":
             # the coffees, the less sweet ones first), then by the fused rank.
             words_found = -matched.get(card["product_id"], 0) if asked else 0
