@@ -48,6 +48,21 @@ def _lower_char(ch: str) -> str:
     return low if len(low) == 1 else ch  # "İ" lowers to two characters: kept as it is
 
 
+_COLLISIONS = frozenset(data.load("words.yaml")["folded_collisions"])
+_FOLDED_OK = frozenset(data.load("words.yaml")["folded_ok"])
+SHORT_WORD = 3  # an accented word this short folds into too many others
+
+
+def accent_only(term: str) -> bool:
+    """Whether `term` (a word list's entry) may match only as written, with its accents: a
+    single accented word whose bare form is short or a common other word ("ăn", "quà",
+    "trứng"). Phrases and longer words also match typed without accents."""
+    folded = fold(term).strip()
+    if folded == unicodedata.normalize("NFC", term).lower().strip() or " " in folded:
+        return False
+    return (len(folded) <= SHORT_WORD or folded in _COLLISIONS) and folded not in _FOLDED_OK
+
+
 def fold_aligned(text: str) -> tuple[str, str]:
     """The NFC text and its folded twin of the same length (character i of one is character i
     of the other), folded as `fold` does: for parsers that map matches back to the text."""

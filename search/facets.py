@@ -17,15 +17,23 @@ from functools import cache, lru_cache
 from typing import Any
 
 from core import data
-from core.text import fold
+from core.text import accent_only, fold
 
-_KID_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|yrs?|years?|tuoi)\b")
+_KID_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|(?:yrs?|years?)[\s-]*old|tuoi)\b")
 KID_AGE_MAX = 12
 
 
 def _has_marks(text: str) -> bool:
     """Whether `text` carries Vietnamese (or other) diacritics."""
     return fold(text) != unicodedata.normalize("NFC", text).lower()
+
+
+def _bounded(word: str) -> str:
+    """`word` as a whole word: no letter or digit may touch an end that is one ("50% sugar"
+    matches "% sugar", whose start is not a letter)."""
+    start = r"(?<![^\W_])" if word[:1].isalnum() else ""
+    end = r"(?![^\W_])" if word[-1:].isalnum() else ""
+    return f"{start}{re.escape(word)}{end}"
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,11 @@ class Phrases:
                 return ()
             # One alternation per list, longest first: "nóng quá" before "nóng".
             ordered = sorted(dict.fromkeys(items), key=lambda w: (-len(w), w))
-            body = "|".join(re.escape(w) for w in ordered)
-            return (re.compile(r"(?<![^\W_])(?:" + body + r")(?![^\W_])"),)
+            return (re.compile("|".join(_bounded(w) for w in ordered)),)
 
         items = [unicodedata.normalize("NFC", str(w)).lower().strip() for w in words]
-        return cls(pattern(items), pattern([fold(w) for w in items]))
+        # "ăn", "quà", "cá" typed bare are other words ("an", "qua", "ca"): as written only.
+        return cls(pattern(items), pattern([fold(w) for w in items if not accent_only(w)]))
 
     def found(self, text: Text) -> bool:
         patterns = self.accented if text.marked else self.folded
@@ -146,9 +154,10 @@ def constraints(query: str, negative: list[str]) -> Constraints:
     explicit: list[str] = []
     for facet in b.facets:
         implied = facet.implied.found(text) or (kid and facet.name == "caffeine")
-        if negated & facet.negated:
+        refused = any(set(phrase.split()) <= negated for phrase in facet.negated)
+        if refused:
             explicit.append(facet.name)
-        if implied or negated & facet.negated:
+        if implied or refused:
             avoid.append(facet.name)
         elif facet.wanted.found(text):
             want.append(facet.name)
@@ -282,7 +291,7 @@ def fit(product: Profile, asked: Constraints) -> tuple[int, int, int]:
     score = 2 * sum(1 for name in asked.want if name not in product.has)
     score += 2 * sum(1 for name in soft if name in product.has)
     # None of it before less of it before a text that says nothing.
-    score -= 2 * sum(1 for name in soft if name in product.free)
+    score -= 2 * sum(1 for name in asked.avoid if name in product.free)
     score -= sum(1 for name in soft if name in product.less)
     served = product.served
     wrong_temperature = asked.temperature is not None and served and asked.temperature not in served

@@ -186,7 +186,11 @@ def name_rank(name: str, folded_query: str) -> int:
     query = " ".join(_WORD.findall(folded_query))
     if not query:
         return NO_NAME_MATCH
-    names = [name, *(part for part in re.split(r"[()]", name) if part.strip() and part != name)]
+    # A second name is a bracketed part of two words or more without digits ("Cà Phê
+    # Trứng"), or what comes before it; never a size ("25 bags", "100g").
+    parts = [part.strip() for part in re.split(r"[()]", name)[:2]]
+    names = [name, *(p for p in parts if p and p != name and len(p.split()) > 1)]
+    names = [n for n in names if n == name or not any(ch.isdigit() for ch in n)]
     return min(_named(" ".join(_WORD.findall(fold(alias))), query) for alias in names)
 
 

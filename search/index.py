@@ -23,6 +23,7 @@ from database import (
     SQL_DIR,
     InsufficientPrivilegeError,
     PostgresError,
+    QueryTimeout,
     connection,
     load_sql,
     lock_schema,
@@ -70,9 +71,11 @@ async def ranking_by_meaning(settings: Settings, kind: str = "product") -> bool:
     if not vectors_ready(settings):
         return False
     if kind not in STATE.embedded and time.monotonic() - STATE.checked_at >= RECHECK_S:
-        counts = await status(settings)
-        STATE.checked_at = time.monotonic()
-        _count(counts)
+        STATE.checked_at = time.monotonic()  # before the await: one check for many queries
+        try:
+            _count(await status(settings))
+        except (OperationalError, PostgresError, QueryTimeout) as exc:
+            logger.warning("Search: could not count vectors ({}); by words for now", exc)
     return kind in STATE.embedded
 
 

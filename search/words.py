@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from core import data
-from core.text import STOP_WORDS, fold
+from core.text import STOP_WORDS, accent_only, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CLAUSE = re.compile(r"[,.;:!?\n]+")
@@ -30,6 +30,7 @@ class Vocabulary:
     things_accented: frozenset[str]  # the same, as written
     longest: int
     before: frozenset[str]
+    before_marked: frozenset[str]  # cues matched only as written ("ít" is not "it")
     after: frozenset[str]
     generic: frozenset[str]
 
@@ -61,17 +62,19 @@ def vocabulary() -> Vocabulary:
     things_accented: set[str] = set()
     for group in food["things"]:
         terms = [str(t) for t in [*group.get("en", []), *group.get("vi", [])]]
-        things.update(_key(fold(t)) for t in terms)
+        things.update(_key(fold(t)) for t in terms if not accent_only(t))
         things_accented.update(_key(t) for t in terms)
     synonyms: dict[str, dict[str, None]] = {}
     accented: dict[str, dict[str, None]] = {}
     embed: dict[str, dict[str, None]] = {}
     embed_accented: dict[str, dict[str, None]] = {}
     for key, find, extra in pairs:
-        for table_, key_ in ((synonyms, _key(fold(key))), (accented, _key(key))):
-            table_.setdefault(key_, {}).update(dict.fromkeys(_key(fold(v)) for v in find))
-        for table_, key_ in ((embed, _key(fold(key))), (embed_accented, _key(key))):
-            table_.setdefault(key_, {}).update(dict.fromkeys(_lower(v) for v in extra))
+        bare = not accent_only(key)  # "quà" typed bare is "qua" (very): as written only
+        keys = [(accented, embed_accented, _key(key))]
+        keys += [(synonyms, embed, _key(fold(key)))] if bare else []
+        for found, embedded, key_ in keys:
+            found.setdefault(key_, {}).update(dict.fromkeys(_key(fold(v)) for v in find))
+            embedded.setdefault(key_, {}).update(dict.fromkeys(_lower(v) for v in extra))
     negations = table["negations"]
     return Vocabulary(
         {k: tuple(v) for k, v in synonyms.items()},
@@ -81,7 +84,8 @@ def vocabulary() -> Vocabulary:
         frozenset(things),
         frozenset(things_accented),
         max(len(key.split()) for key in synonyms),
-        frozenset(" ".join(fold(w).split()) for w in negations["before"]),
+        frozenset(" ".join(fold(w).split()) for w in negations["before"] if not accent_only(w)),
+        frozenset(_key(w) for w in negations["before"] if accent_only(w)),
         frozenset(fold(w) for w in negations["after"]),
         frozenset(" ".join(fold(w).split()) for w in table["generic"]),
     )
@@ -153,7 +157,7 @@ def _mark_negations(units: list[Unit], vocab: Vocabulary) -> list[Unit]:
     kept: list[Unit] = []
     pending = False
     for unit in units:
-        if unit.text in vocab.before:
+        if unit.text in vocab.before or unit.original in vocab.before_marked:
             pending = True
             continue
         if unit.text in vocab.after and kept:

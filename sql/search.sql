@@ -46,12 +46,14 @@ DELETE FROM item_embeddings e
 
 -- name: embedding_status
 -- How many products and knowledge entries have a current vector for model $1.
+-- Only vectors of products that exist and entries that are active count (a deleted one's
+-- vector stays until the next refresh prunes it).
 SELECT (SELECT count(*) FROM products) AS products,
-       (SELECT count(*) FROM item_embeddings WHERE kind = 'product' AND model = $1)
-           AS products_embedded,
+       (SELECT count(*) FROM item_embeddings e JOIN products p ON p.id::text = e.item_id
+         WHERE e.kind = 'product' AND e.model = $1) AS products_embedded,
        (SELECT count(*) FROM shop_knowledge WHERE active) AS knowledge,
-       (SELECT count(*) FROM item_embeddings WHERE kind = 'knowledge' AND model = $1)
-           AS knowledge_embedded;
+       (SELECT count(*) FROM item_embeddings e JOIN shop_knowledge k ON k.id::text = e.item_id
+         WHERE e.kind = 'knowledge' AND e.model = $1 AND k.active) AS knowledge_embedded;
 
 -- name: vector_dimensions
 -- The dimension of the stored vectors (the table's column type), if the table exists.

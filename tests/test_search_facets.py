@@ -38,6 +38,9 @@ def asked(query: str) -> Any:
         ("an chay", {"meat"}, {"meat"}),  # typed without accents, it is
         ("matcha latte", set(), set()),
         ("30 year old whisky", set(), set()),  # an age over twelve is not a child
+        ("a customer for 3 years", set(), set()),  # years, not an age
+        ("a gift for my daughter, she loves coffee", set(), set()),  # not said to be a child
+        ("is it sweet?", set(), set()),  # "it" is not "ít" (less)
     ],
 )
 def test_what_a_query_avoids(query: str, avoid: set[str], hard: set[str]) -> None:
@@ -58,6 +61,8 @@ def test_what_a_query_avoids(query: str, avoid: set[str], hard: set[str]) -> Non
         ("quà sinh nhật cho bạn thích uống trà", "gift", None, set()),
         ("a reusable cup to keep my drink cold", "goods", None, set()),
         ("caffeine free please", "drink", None, set()),
+        ("I want an iced coffee", None, None, set()),  # "an" is not "ăn" (to eat)
+        ("tra sua ngot qua", None, None, set()),  # "qua" (very) is not "quà" (a gift)
     ],
 )
 def test_what_a_query_asks_for(
@@ -91,6 +96,10 @@ def test_a_products_text_decides_and_free_wins() -> None:
     # None of it, then less of it, then a text that says nothing, then what says it has it.
     assert fit(smoothie, no_sugar) < fit(less, no_sugar) < fit(plain, no_sugar)
     assert fit(plain, no_sugar) < fit(sweet, no_sugar)
+    fifty = profile(card("Milk Tea", "Tea", "Ask for 50% sugar."))
+    assert "sugar" in fifty.less
+    # Bare Vietnamese that folds into other words: "ca" is not "cá" (fish), "lon" a can.
+    assert "meat" not in profile(card("Ca phe den da", "Coffee", "Coca cola lon.")).has
     tin = profile(card("Butter Cookies Tin", "Snacks", "Butter cookies in a gift tin."))
     gift = asked("a gift for my mum")
     assert tin.giftable and fit(tin, gift)[0] == 0 and fit(smoothie, gift)[0] == 1

@@ -77,14 +77,21 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
     ]
 
 
+class Found(list[dict[str, Any]]):
+    """Products found, best first; `not_sold` when the query names only things no product
+    mentions (an empty result for any other reason — sold out, a filter — is not that)."""
+
+    def __init__(self, cards: Any = (), *, not_sold: bool = False) -> None:
+        super().__init__(cards)
+        self.not_sold = not_sold
+
+
 class ShopCatalog(ReadOnlyQueries):
     """Catalog search (hybrid: words and meaning), product details and the caller's orders."""
 
     SQL = SQL
 
-    async def _search(
-        self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int
-    ) -> list[dict[str, Any]]:
+    async def _search(self, args: SearchProductsArgs, *, in_stock_only: bool, limit: int) -> Found:
         folded = fold(args.query.strip())
         words = analyse(args.query, await self._corrector())
         asked = facets.constraints(args.query, words.negative)
@@ -103,7 +110,7 @@ class ShopCatalog(ReadOnlyQueries):
             # Things no product mentions ("a vegan sandwich" in a café without one): the
             # shop does not sell them — nothing nearby by meaning stands in for them. (One
             # of two missing, "a durian smoothie", still shows the smoothies.)
-            return []
+            return Found(not_sold=True)
         fused = fuse(
             keyword,
             vector,
@@ -112,7 +119,12 @@ class ShopCatalog(ReadOnlyQueries):
         )
         fused = fused[: 2 * CANDIDATES if asked else max(limit * 3, 15)]
         if not fused:
-            return []
+            # Nothing like it at all (no filter or constraint narrowed it, nothing sold out
+            # matches its words): the shop does not sell it.
+            narrowed = browsing or args.brand is not None or bool(asked)
+            if narrowed or (in_stock_only and await self._by_words(words, folded, filters, False)):
+                return Found()
+            return Found(not_sold=True)
         rows = await self._fetch("product_cards", [[product_id for product_id, _ in fused]])
         order = {str(product_id): position for position, (product_id, _) in enumerate(fused)}
         matched = {str(row["id"]): int(row.get("matched_words") or 0) for row in keyword}
@@ -138,7 +150,7 @@ class ShopCatalog(ReadOnlyQueries):
         if any(key[1] == 0 for key, _ in ranked):  # the kind asked for is here: only it
             ranked = [(key, card) for key, card in ranked if key[1] == 0]
         ranked.sort(key=lambda item: item[0])
-        return [card for _, card in ranked[:limit]]
+        return Found(card for _, card in ranked[:limit])
 
     async def _sells_none_of(self, things: list[str], keyword: list[dict[str, Any]]) -> bool:
         """Whether no product mentions any of the things the query names (a word match of
@@ -193,7 +205,7 @@ class ShopCatalog(ReadOnlyQueries):
         max_price: Any = None,
         in_stock_only: bool = True,
         limit: int = 5,
-    ) -> list[dict[str, Any]]:
+    ) -> Found:
         """Products matching the shopper's words; a product they name is found even if sold out."""
         args = validate_args(
             SearchProductsArgs,

@@ -127,8 +127,8 @@ NOT_SOLD_NOTE = (
 
 async def _search_products(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
     found = await tools.catalog.search_products(**args)
-    if found or any(args.get(key) is not None for key in ("category", "brand", "max_price")):
-        return found  # a filter that leaves nothing is not "we don't sell that"
+    if not found.not_sold:
+        return found  # sold out, a filter, a constraint: not "we don't sell that"
     return {
         "total_matching": 0,
         "not_sold": True,
