@@ -108,22 +108,25 @@ def test_a_products_text_decides_and_free_wins() -> None:
 # ------------------------------------------------------------------ the demo shop
 
 
-def test_a_child_is_never_offered_caffeine(run: Any, searching: Settings) -> None:
-    found = search(run, searching, "a drink for my 5 year old")
+def test_a_child_is_never_offered_caffeine(run: Any, vectors: Settings) -> None:
+    # Browsing by meaning: without pgvector, words alone ("year", "old") find nothing.
+    found = search(run, vectors, "a drink for my 5 year old")
     assert found, "the shop has drinks without caffeine: the answer must not be empty"
     assert all(item["category"] in {"Smoothie"} for item in found), names(found)
 
 
-def test_drinks_with_no_sugar_find_the_unsweetened(run: Any, searching: Settings) -> None:
+def test_drinks_with_no_sugar_find_the_unsweetened(run: Any, vectors: Settings) -> None:
     for query in ("drinks with no sugar", "đồ uống không đường"):
-        found = names(search(run, searching, query))
+        found = names(search(run, vectors, query))
         assert found, query
         # Their text says so: no added sugar, or none on request.
         assert found[0] in {"Mango Passion Smoothie", "Black Iced Coffee (Cà Phê Đen Đá)"}, found
 
 
-def test_dairy_free_leaves_out_milk(run: Any, searching: Settings) -> None:
-    found = search(run, searching, "dairy-free drink")
+def test_dairy_free_leaves_out_milk(run: Any, vectors: Settings) -> None:
+    # Nothing shown says milk unless it says dairy-free too (browsing by meaning: without
+    # pgvector "dairy-free drink" has no word left to find).
+    found = search(run, vectors, "dairy-free drink")
     assert found
     for item in found:
         text = f"{item['name']} {item['description']}".lower()
@@ -185,3 +188,9 @@ def test_a_named_product_refused_in_so_many_words_is_left_out(
 ) -> None:
     found = names(search(run, searching, "matcha latte but no dairy"))
     assert found and found[0] == "Oat Milk Matcha Latte" and "Matcha Latte" not in found
+
+
+def test_goods_are_no_answer_to_a_drink_asked_for(run: Any, searching: Settings) -> None:
+    # With or without vectors: a tote bag whose text says "drinks" is not a drink.
+    found = search(run, searching, "drinks with no sugar")
+    assert all(item["category"] != "Merchandise" for item in found), names(found)

@@ -147,7 +147,9 @@ class ShopCatalog(ReadOnlyQueries):
             words_found = -matched.get(card["product_id"], 0) if asked else 0
             key = (named, wrong_kind, negated, words_found, misfit, temperature)
             ranked.append(((*key, order[card["product_id"]]), card))
-        if any(key[1] == 0 for key, _ in ranked):  # the kind asked for is here: only it
+        # The kind asked for ("a drink") is here, or was asked in so many words: only it (a
+        # tote bag whose text says "drinks" is no answer to "drinks with no sugar").
+        if asked.kind is not None or any(key[1] == 0 for key, _ in ranked):
             ranked = [(key, card) for key, card in ranked if key[1] == 0]
         ranked.sort(key=lambda item: item[0])
         return Found(card for _, card in ranked[:limit])
