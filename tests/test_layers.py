@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("assistant", {"assistant"}),
     ("tools", {"tools"}),
     ("desk", {"desk"}),
+    ("import", {"importer"}),
     ("search", {"search"}),
     ("jobs", {"jobs"}),
     ("core", {"core"}),
