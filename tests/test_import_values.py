@@ -175,3 +175,79 @@ def test_a_big_file_streams(tmp_path: Path) -> None:
     for row in rows:
         count, last = count + 1, row
     assert count == 50_000 and last is not None and last.line == 50_001
+
+
+# ---------------------------------------------------------------------------- headers
+
+
+def test_kiotviet_headers_are_an_orders_file() -> None:
+    from importer.headers import kind_of, match, missing
+
+    cols = match(
+        [
+            "Mã hóa đơn",
+            "Thời gian",
+            "Khách hàng",
+            "Điện thoại",
+            "Mã hàng",
+            "Tên hàng",
+            "Số lượng",
+            "Đơn giá",
+            "Thành tiền",
+            "Giảm giá",
+            "Tổng tiền hàng",
+            "Khách cần trả",
+            "Phương thức thanh toán",
+            "Trạng thái",
+            "Người bán",
+            "Ghi chú",
+            "Cột lạ",
+        ]
+    )
+    assert kind_of(cols) == "orders" and missing(cols, "orders") == []
+    assert cols.fields["order_total"] == "Khách cần trả"
+    assert cols.fields["employee"] == "Người bán" and cols.unknown == ("Cột lạ",)
+
+
+def test_shopify_headers_typed_any_case_and_spacing() -> None:
+    from importer.headers import kind_of, match
+
+    cols = match(
+        [
+            "Name",
+            "Created at",
+            "Lineitem name",
+            "LINEITEM_QUANTITY",
+            "Lineitem price",
+            "Total",
+            "Payment Method",
+            "Financial Status",
+        ]
+    )
+    assert kind_of(cols) == "orders"
+    assert cols.fields["order_code"] == "Name" and cols.fields["quantity"] == "LINEITEM_QUANTITY"
+    assert cols.fields["status"] == "Financial Status"
+
+
+def test_other_files_and_a_mapping() -> None:
+    from importer.headers import HeaderProblem, for_kind, kind_of, match, missing
+
+    products = match(["Mã hàng", "Tên hàng", "Nhóm hàng", "Giá bán", "Tồn kho"])
+    assert kind_of(products) == "products"
+    people = match(["Name", "Phone", "Email"])
+    assert kind_of(people) == "customers"
+    assert for_kind(people, "customers").fields["customer_name"] == "Name"
+    staff = match(["Tên nhân viên", "Chức vụ", "Điện thoại"])
+    assert kind_of(staff) == "employees"
+    own = match(
+        ["Số HĐ", "Ngày giờ", "Món", "SL", "Tiền"],
+        {"Số HĐ": "order_code", "Ngày giờ": "ordered_at", "Tiền": "line_total"},
+    )
+    assert kind_of(own) == "orders" and missing(own, "orders") == []
+    with pytest.raises(HeaderProblem, match="cannot tell"):
+        kind_of(match(["foo", "bar"]))
+    assert missing(match(["Order ID", "Product"]), "orders") == [
+        "ordered_at",
+        "quantity",
+        "line_total or unit_price",
+    ]
