@@ -1,5 +1,5 @@
-"""CSV files as point-of-sale systems and Excel write them, row by row with their own line
-numbers, streamed (a file of any size in bounded memory).
+"""CSV files and Excel workbooks as point-of-sale systems and Excel write them, row by row
+with their own line numbers, streamed (a file of any size in bounded memory).
 
 - Encodings: UTF-8 with or without a BOM; UTF-16 with its BOM (Excel's "Unicode text");
   anything else is refused with one readable line (`FileProblem`).
@@ -15,7 +15,11 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
 
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 64 * 1024
@@ -102,3 +106,63 @@ def _rows(stream: io.TextIOBase, columns: list[str], delimiter: str, path: Path)
                 yield Row(first, cells)
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileProblem(f"{path.name} line {done + 1}: {exc}") from exc
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> tuple[list[str], Iterator[Row]]:
+    """An Excel workbook's first sheet (or `sheet`), streamed: the header's column names and
+    the rows, each named by its row number. Dates come as shop-local ISO text; numbers as
+    text `values.money` reads exactly (a fraction of three digits is padded, "1234.5670",
+    so it is never taken for a thousands separator)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, InvalidFileException, BadZipFile, KeyError, ValueError) as exc:
+        raise FileProblem(f"cannot read {path.name} as an Excel workbook: {exc}") from exc
+    try:
+        names = book.sheetnames
+        if sheet is not None and sheet not in names:
+            raise FileProblem(f"{path.name} has no sheet {sheet!r} (sheets: {', '.join(names)})")
+        worksheet = book[sheet or names[0]]
+        rows = worksheet.iter_rows(values_only=True)
+        header = next(rows, None)
+    except FileProblem:
+        book.close()
+        raise
+    if not header or not any(cell not in (None, "") for cell in header):
+        book.close()
+        raise FileProblem(f"{path.name}: the first row has no column names")
+    columns = [_text(cell).strip() for cell in header]
+    return columns, _sheet_rows(book, rows, columns)
+
+
+def _sheet_rows(book: Any, rows: Iterator[tuple[Any, ...]], columns: list[str]) -> Iterator[Row]:
+    try:
+        for number, values in enumerate(rows, 2):
+            cells = [_text(value).strip() for value in values]
+            if any(cells):
+                yield Row(number, dict(zip(columns, cells, strict=False)))
+    finally:
+        book.close()
+
+
+def _text(value: Any) -> str:
+    """A cell as the text an export would have written."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if number == number.to_integral_value():
+            return str(number.quantize(Decimal(1)))
+        whole, _, fraction = format(number, "f").partition(".")
+        return f"{whole}.{fraction.ljust(4, '0') if len(fraction) == 3 else fraction}"
+    return str(value)

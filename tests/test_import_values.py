@@ -251,3 +251,44 @@ def test_other_files_and_a_mapping() -> None:
         "quantity",
         "line_total or unit_price",
     ]
+
+
+# ------------------------------------------------------------------------------- xlsx
+
+
+def test_an_xlsx_with_excel_dates_and_numbers(tmp_path: Path) -> None:
+    from datetime import datetime as dt
+
+    from openpyxl import Workbook
+
+    from importer.reader import read_xlsx
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Notes"
+    first.append(["not this sheet"])
+    sales = book.create_sheet("Bán hàng")
+    sales.append(["Mã hóa đơn", "Thời gian", "Tên hàng", "Số lượng", "Thành tiền"])
+    sales.append(["HD001", dt(2026, 12, 5, 14, 30), "Trà sữa", 2, 90000])
+    sales.append([None, None, None, None, None])
+    sales.append(["HD002", dt(2026, 12, 5), "Cà phê", 1.5, 1234.567])
+    path = tmp_path / "sales.xlsx"
+    book.save(path)
+
+    columns, rows = read_xlsx(path, sheet="Bán hàng")
+    assert columns == ["Mã hóa đơn", "Thời gian", "Tên hàng", "Số lượng", "Thành tiền"]
+    got = list(rows)
+    assert [row.line for row in got] == [2, 4]  # row 3 is empty
+    assert got[0].cells["Thời gian"] == "2026-12-05 14:30:00"
+    assert moment(got[0].cells["Thời gian"], SAIGON) == dt(2026, 12, 5, 14, 30, tzinfo=SAIGON)
+    assert money(got[0].cells["Thành tiền"]) == Decimal(90000)
+    # A typed number with three decimals is never read as thousands.
+    assert money(got[1].cells["Thành tiền"]) == Decimal("1234.567")
+    assert money(got[1].cells["Số lượng"]) == Decimal("1.5")
+    assert read_xlsx(path)[0] == ["not this sheet"]  # the first sheet by default
+    with pytest.raises(FileProblem, match="no sheet 'Sales'"):
+        read_xlsx(path, sheet="Sales")
+    broken = write(tmp_path, "broken.xlsx", b"PK\x03\x04 not really a workbook")
+    with pytest.raises(FileProblem, match="cannot read broken.xlsx"):
+        read_xlsx(broken)
