@@ -31,9 +31,7 @@ def _denied(exc: BaseException) -> bool:
 
 async def available_extensions(names: list[str]) -> set[str]:
     """Which of `names` the server can create (listed in pg_available_extensions)."""
-    rows = await connections.get("default").execute_query_dict(
-        SQL["available_extensions"], [names]
-    )
+    rows = await connections.get("default").execute_query_dict(SQL["available_extensions"], [names])
     return {str(row["name"]) for row in rows}
 
 

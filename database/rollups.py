@@ -72,7 +72,7 @@ async def ensure_zone(zone: str) -> None:
         # Writers wait (briefly) so that no row lands between the build and the registration.
         await tx.execute_query("LOCK TABLE orders, order_items IN SHARE MODE")
         await tx.execute_query("SELECT metrics_build_zone($1)", [zone])
-    await connections.get("default").execute_query(f"ANALYZE {', '.join(ROLLUP_TABLES)}")
+    await connections.get("default").execute_query(SQL["analyze_rollups"])
     logger.info(
         "Metrics rollups for {} built ({}) in {:.1f} s", zone, reason, time.perf_counter() - started
     )

@@ -31,3 +31,9 @@ SELECT 0 AS key, coalesce(sum(quantity), 0) AS n, 0 AS total FROM order_items;
 -- The zone's order hours: units.
 SELECT 0 AS key, coalesce(sum(units), 0) AS n, 0 AS total
   FROM metrics_order_hours WHERE zone = $1;
+
+-- name: analyze_rollups
+-- Statistics for the rollup tables after a build (a freshly filled table without them gets
+-- plans a hundred times too slow). The tables are database/rollups.py's ROLLUP_TABLES.
+ANALYZE metrics_order_days, metrics_order_hours, metrics_item_days, metrics_item_months,
+        metrics_customer_months, metrics_customer_first;

@@ -228,3 +228,16 @@ def test_common_questions_read_the_rollups(question, source) -> None:
         "UTC",
     )  # fmt: skip
     assert choose_source(asked).name == source
+
+
+def test_every_rollup_table_is_analysed_after_a_build() -> None:
+    import re
+
+    from config import PROJECT_ROOT
+    from database.rollups import ROLLUP_TABLES, SQL
+
+    schema = (PROJECT_ROOT / "sql" / "schema.sql").read_text(encoding="utf-8")
+    # metrics_zones registers the zones; the others are the rollups themselves.
+    made = set(re.findall(r"CREATE TABLE IF NOT EXISTS (metrics_\w+)", schema)) - {"metrics_zones"}
+    analysed = set(re.findall(r"metrics_\w+", SQL["analyze_rollups"]))
+    assert made == set(ROLLUP_TABLES) == analysed
