@@ -17,11 +17,12 @@ def demo_data_wanted(settings: Settings, embedded: bool) -> bool:
     return embedded
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Initialise the database and load the demo shop into an empty one when wanted."""
+async def prepare_database(settings: Settings, *, demo: bool = True) -> None:
+    """Initialise the database and load the demo shop into an empty one when wanted (never
+    with `demo=False`)."""
     await init_database(settings)
     current = state()
-    if not demo_data_wanted(settings, current.embedded):
+    if not demo or not demo_data_wanted(settings, current.embedded):
         return
     from database.demo import has_shop_data, load_demo_data
 

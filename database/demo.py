@@ -184,6 +184,13 @@ async def _has_rows(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval(query))
 
 
+async def is_demo_shop(conn: asyncpg.Connection) -> bool:
+    """Whether the database holds the demo shop (its owner is there, as the demo made her)."""
+    name, _, psid = EMPLOYEES[0][:3]
+    query = "SELECT EXISTS (SELECT 1 FROM employees WHERE messenger_psid = $1 AND name = $2)"
+    return bool(await conn.fetchval(query, psid, name))
+
+
 async def has_shop_data(dsn: str) -> bool:
     """Whether `products` or `orders` has any row (False when the tables do not exist yet)."""
     conn = await asyncpg.connect(_dsn(dsn))
@@ -464,7 +471,7 @@ async def load_demo_data(
                 await conn.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
             await _copy_orders(conn, shop.orders(orders), summary)
             summary.knowledge = await _knowledge(conn, shop.data.get("knowledge", []))
-            await _rebuild_rollups(conn)
+            await rebuild_rollups(conn)
         await conn.execute("ANALYZE")  # the shop and rollup tables it just filled, and the rest
     finally:
         await conn.close()
@@ -472,7 +479,7 @@ async def load_demo_data(
     return summary
 
 
-async def _rebuild_rollups(conn: asyncpg.Connection) -> None:
+async def rebuild_rollups(conn: asyncpg.Connection) -> None:
     """Rebuild the metrics rollups of every registered time zone: a large load skips the
     triggers that keep them (session_replication_role = replica), and a replaced shop's old
     sums must go."""

@@ -8,3 +8,5 @@ DEMO_LOAD_LOCK_KEY = 7_215_530_003
 QUEUE_SCHEMA_LOCK_KEY = 7_215_530_010
 # Building a time zone's metrics rollups (one process at a time).
 ROLLUP_BUILD_LOCK_KEY = 7_215_530_016
+# Importing a shop's own data (one import at a time).
+IMPORT_LOCK_KEY = 7_215_530_020

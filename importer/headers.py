@@ -27,12 +27,14 @@ def squash(name: str) -> str:
 
 
 @cache
-def aliases() -> dict[str, str]:
-    """Squashed column name → field."""
-    table: dict[str, str] = {}
+def aliases() -> dict[str, tuple[str, int]]:
+    """Squashed column name → (field, rank): the rank is the name's place in the field's
+    list, so of two columns for one field the better name wins ("Created at" over
+    "Paid at", whichever comes first in the file)."""
+    table: dict[str, tuple[str, int]] = {}
     for field, names in data.load("import_headers.yaml")["fields"].items():
-        for name in names:
-            table.setdefault(squash(str(name)), field)
+        for rank, name in enumerate(names):
+            table.setdefault(squash(str(name)), (field, rank))
     return table
 
 
@@ -48,17 +50,26 @@ class Columns:
 
 
 def match(columns: list[str], mapping: dict[str, str] | None = None) -> Columns:
-    """Each column's field; `mapping` (column → field, from a mapping file) comes first."""
-    own = {squash(column): field for column, field in (mapping or {}).items()}
-    fields: dict[str, str] = {}
+    """Each column's field; `mapping` (column → field, from a mapping file) comes first.
+    Of several columns for one field, the one with the better-ranked name wins (then the
+    first in the file); the others are reported unused."""
+    own = {squash(column): (field, -1) for column, field in (mapping or {}).items()}
+    best: dict[str, tuple[int, str]] = {}
     unknown: list[str] = []
     for column in columns:
         key = squash(column)
-        field = own.get(key) or aliases().get(key)
-        if field is None:
+        found = own.get(key) or aliases().get(key)
+        if found is None:
             unknown.append(column)
-        elif field not in fields:
-            fields[field] = column
+            continue
+        field, rank = found
+        if field not in best or rank < best[field][0]:
+            if field in best:
+                unknown.append(best[field][1])
+            best[field] = (rank, column)
+        else:
+            unknown.append(column)
+    fields = {field: column for field, (_, column) in best.items()}
     return Columns(fields, tuple(unknown))
 
 

@@ -1,12 +1,14 @@
-"""Order-line rows grouped into orders, read and checked before anything is written.
+"""Order-line rows read into staging records, one per line, streamed (sql/import.sql groups
+them into orders and checks the orders in the database).
 
 The readings every importer shares (issue 18):
-- lines of one order share its code; order-level columns (status, total, payment, customer…)
-  may appear only on the order's first row (Shopify): the lines without them belong to the
-  order above, and the first value given wins;
+- lines of one order share its code; a line without a code belongs to the order above, and
+  order-level columns (status, total, payment, customer…) may appear only on an order's
+  first row (Shopify): grouping takes the first value given;
 - a line's total is its own column when present, else unit price × quantity − its discount;
 - an order's final total is the file's order total when present, else the line totals minus
-  the order discount plus tax; with both, the lines must add up within a rounding tolerance;
+  the order discount plus tax; with both, the lines must add up within a rounding tolerance
+  (checked in SQL);
 - an order without a named customer (blank, "Khách lẻ", walk-in) belongs to the walk-in
   customer;
 - one bad line skips its whole order: every problem is reported with its line, column and
@@ -15,10 +17,12 @@ The readings every importer shares (issue 18):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from core.text import fold
 from importer.headers import Columns
@@ -29,7 +33,10 @@ WALK_IN = "walk-in"
 _WALK_IN_NAMES = frozenset(
     {"", "khach le", "khach vang lai", "walk in", "walk-in", "walkin", "guest", "khach"}
 )
-ORDER_FIELDS = (
+# The staging table's columns (sql/import.sql `stage_order_lines`), in order.
+LINE_COLUMNS = (
+    "line",
+    "code",
     "ordered_at",
     "customer_name",
     "phone",
@@ -42,8 +49,19 @@ ORDER_FIELDS = (
     "order_total",
     "note",
     "address",
+    "product_name",
+    "variant",
+    "product_code",
+    "category",
+    "quantity",
+    "unit_price",
+    "line_total",
+    "bad",
+    "product_key",
+    "variant_key",
+    "employee_key",
+    "customer_key",
 )
-TOLERANCE = Decimal("0.005")  # of the order total, at least one currency unit
 
 
 @dataclass(frozen=True)
@@ -59,45 +77,6 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
-@dataclass
-class Line:
-    line: int
-    product_name: str
-    variant: str
-    product_code: str
-    quantity: Decimal
-    unit_price: Decimal
-    total: Decimal
-
-
-@dataclass
-class Order:
-    code: str
-    first_line: int
-    ordered_at: datetime | None = None
-    customer: str = WALK_IN  # the walk-in customer unless named
-    phone: str | None = None
-    email: str | None = None
-    employee: str | None = None
-    payment_method: str | None = None
-    status: int = 1
-    discount: Decimal = Decimal(0)
-    tax: Decimal = Decimal(0)
-    total: Decimal | None = None  # the file's order total, if it gives one
-    note: str | None = None
-    address: str | None = None
-    lines: list[Line] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)  # order-level fields already given
-
-    @property
-    def final_total(self) -> Decimal:
-        """The file's order total, else the lines minus the discount plus tax."""
-        if self.total is not None:
-            return self.total
-        return sum((line.total for line in self.lines), Decimal(0)) - self.discount + self.tax
-
-
 @dataclass(frozen=True)
 class Reading:
     """How to read values: the shop's time zone, day or month first, extra status words."""
@@ -106,141 +85,153 @@ class Reading:
     month_first: bool = False
     statuses: dict[str, int] = field(default_factory=dict)
     country_code: str = "84"
+    payments: dict[str, str] = field(default_factory=dict)  # folded word → method
 
 
-def orders(rows: Iterable[Row], columns: Columns, reading: Reading) -> Iterator[Order]:
-    """The file's orders in the order they first appear, each with its problems (an order
-    with any problem is to be skipped whole). Lines of one order need not be adjacent."""
-    found: dict[str, Order] = {}
-    current: Order | None = None
+@lru_cache(maxsize=65536)
+def key(text: str) -> str:
+    """A name as matched: folded, spacing collapsed ("Trà  Sữa " → "tra sua")."""
+    return " ".join(fold(text).split())
+
+
+@dataclass
+class Staged:
+    """One line's staging record and what is wrong with it (a bad line is staged too, so
+    its order is known to be bad and skipped whole)."""
+
+    record: tuple[Any, ...]
+    problems: list[Problem]
+
+
+def staged_lines(rows: Iterable[Row], columns: Columns, reading: Reading) -> Iterator[Staged]:
+    """Each row as a staging record, in file order; a row before any order code is a
+    problem of its own (staged with the code "")."""
+    reader = _LineReader(columns, reading)
+    code = ""
     for row in rows:
-        code = _cell(row, columns, "order_code")
-        if not code and current is None:
-            yield _orphan(row, columns)
-            continue
-        if code:
-            current = found.get(code)
-            if current is None:
-                current = found[code] = Order(code, row.line)
-        assert current is not None
-        _order_fields(current, row, columns, reading)
-        _line(current, row, columns)
-    for order in found.values():
-        _check(order, columns)
-        yield order
+        own = reader.cell(row, "order_code")
+        if own:
+            code = own
+        problems: list[Problem] = []
+        if not code:
+            problems.append(Problem(row.line, reader.column("order_code"), "missing order code"))
+        yield Staged(reader.record(row, code, problems), problems)
 
 
-def _orphan(row: Row, columns: Columns) -> Order:
-    order = Order("", row.line)
-    column = columns.fields.get("order_code", "")
-    order.problems.append(Problem(row.line, column, "missing order code"))
-    return order
+_ORDER_READERS: dict[str, Callable[[str, Reading], Any]] = {
+    "ordered_at": lambda text, r: moment(text, r.tz, month_first=r.month_first),
+    "phone": lambda text, r: phone(text, r.country_code),
+    "status": lambda text, r: status(text, r.statuses),
+    "order_discount": lambda text, r: abs(money(text)),
+    "tax": lambda text, r: money(text),
+    "order_total": lambda text, r: money(text),
+}
+_ORDER_TEXT = ("customer_name", "email", "employee", "payment_method", "note", "address")
 
 
-def _cell(row: Row, columns: Columns, name: str) -> str:
-    column = columns.fields.get(name)
-    return row.cells.get(column, "").strip() if column else ""
+class _LineReader:
+    """Reads one row's cells into the staging record; a value read once is not read again
+    (a KiotViet export repeats each order's columns on every line)."""
 
+    def __init__(self, columns: Columns, reading: Reading) -> None:
+        self.columns = columns
+        self.reading = reading
+        self._last: dict[str, tuple[str, Any]] = {}
 
-def _order_fields(order: Order, row: Row, columns: Columns, reading: Reading) -> None:
-    for name in ORDER_FIELDS:
-        text = _cell(row, columns, name)
-        if not text or name in order.seen:
-            continue
-        order.seen.add(name)
-        try:
-            _set(order, name, text, reading)
-        except ValueProblem as exc:
-            order.problems.append(Problem(row.line, columns.fields[name], str(exc)))
+    def column(self, name: str) -> str:
+        return self.columns.fields.get(name, "")
 
+    def cell(self, row: Row, name: str) -> str:
+        column = self.columns.fields.get(name)
+        return row.cells.get(column, "").strip() if column else ""
 
-def _set(order: Order, name: str, text: str, reading: Reading) -> None:
-    if name == "ordered_at":
-        order.ordered_at = moment(text, reading.tz, month_first=reading.month_first)
-    elif name == "customer_name":
-        if " ".join(fold(text).split()) not in _WALK_IN_NAMES:
-            order.customer = text
-    elif name == "phone":
-        order.phone = phone(text, reading.country_code)
-    elif name == "status":
-        order.status = status(text, reading.statuses)
-    elif name in ("order_discount", "tax", "order_total"):
-        amount = money(text)
-        if name == "order_discount":
-            order.discount = abs(amount)
-        elif name == "tax":
-            order.tax = amount
-        else:
-            order.total = amount
-    else:
-        setattr(order, name, text)  # email, employee, payment method, note, address
+    def _read(self, name: str, text: str, read: Callable[[str, Reading], Any]) -> Any:
+        last = self._last.get(name)
+        if last is not None and last[0] == text:
+            return last[1]
+        value = read(text, self.reading)
+        self._last[name] = (text, value)
+        return value
 
+    def record(self, row: Row, code: str, problems: list[Problem]) -> tuple[Any, ...]:
+        values: dict[str, Any] = {"line": row.line, "code": code}
+        for name, read in _ORDER_READERS.items():
+            text = self.cell(row, name)
+            if not text:
+                continue
+            try:
+                values[name] = self._read(name, text, read)
+            except ValueProblem as exc:
+                problems.append(Problem(row.line, self.column(name), str(exc)))
+        for name in _ORDER_TEXT:
+            values[name] = self.cell(row, name) or None
+        if values["payment_method"] and self.reading.payments:
+            method = values["payment_method"]
+            values["payment_method"] = self.reading.payments.get(key(method), method)
+        self._people(values)
+        self._line(row, values, problems)
+        values["bad"] = bool(problems)
+        return tuple(values.get(name) for name in LINE_COLUMNS)
 
-def _line(order: Order, row: Row, columns: Columns) -> None:
-    problems: list[Problem] = []
+    @staticmethod
+    def _people(values: dict[str, Any]) -> None:
+        name = values["customer_name"]
+        if name is not None and key(name) in _WALK_IN_NAMES:
+            values["customer_name"] = name = None
+        email = values["email"].lower() if values["email"] else None
+        if values.get("phone"):
+            values["customer_key"] = f"tel:{values['phone']}"
+        elif email:
+            values["customer_key"] = f"mailto:{email}"
+        elif name:
+            values["customer_key"] = f"name:{key(name)}"
+        if values["employee"]:
+            values["employee_key"] = key(values["employee"])
 
-    def amount(name: str) -> Decimal | None:
-        text = _cell(row, columns, name)
-        if not text:
-            return None
-        try:
-            return money(text)
-        except ValueProblem as exc:
-            problems.append(Problem(row.line, columns.fields[name], str(exc)))
-            return None
+    def _check_quantity(self, line: int, quantity: Decimal | None, problems: list[Problem]) -> None:
+        column = self.column("quantity")
+        if quantity is None:
+            if not any(p.column == column for p in problems):
+                problems.append(Problem(line, column, "missing quantity"))
+        elif quantity <= 0:
+            problems.append(Problem(line, column, f"quantity {quantity} is not positive"))
+        elif quantity != quantity.to_integral_value():
+            problems.append(Problem(line, column, f"quantity {quantity} is not a whole number"))
 
-    name = _cell(row, columns, "product_name")
-    if not name:
-        problems.append(
-            Problem(row.line, columns.fields.get("product_name", ""), "missing product name")
+    def _line(self, row: Row, values: dict[str, Any], problems: list[Problem]) -> None:
+        def amount(name: str) -> Decimal | None:
+            text = self.cell(row, name)
+            if not text:
+                return None
+            try:
+                return money(text)
+            except ValueProblem as exc:
+                problems.append(Problem(row.line, self.column(name), str(exc)))
+                return None
+
+        name = self.cell(row, "product_name")
+        if not name:
+            problems.append(Problem(row.line, self.column("product_name"), "missing product name"))
+        quantity = amount("quantity")
+        self._check_quantity(row.line, quantity, problems)
+        price, total, discount = amount("unit_price"), amount("line_total"), amount("line_discount")
+        if total is None and price is None and not problems:
+            column = self.column("line_total") or self.column("unit_price")
+            problems.append(Problem(row.line, column, "missing line total or unit price"))
+        variant = self.cell(row, "variant")
+        values.update(
+            product_name=name or None,
+            variant=variant or None,
+            product_code=self.cell(row, "product_code") or None,
+            category=self.cell(row, "category") or None,
+            product_key=key(name) if name else None,
+            variant_key=key(variant),
         )
-    quantity = amount("quantity")
-    if quantity is None and not any(p.column == columns.fields.get("quantity") for p in problems):
-        problems.append(Problem(row.line, columns.fields.get("quantity", ""), "missing quantity"))
-    elif quantity is not None and quantity <= 0:
-        problems.append(
-            Problem(row.line, columns.fields["quantity"], f"quantity {quantity} is not positive")
-        )
-    price, total, discount = amount("unit_price"), amount("line_total"), amount("line_discount")
-    if total is None and price is None and not problems:
-        column = columns.fields.get("line_total") or columns.fields.get("unit_price", "")
-        problems.append(Problem(row.line, column, "missing line total or unit price"))
-    if problems or quantity is None:
-        order.problems.extend(problems)
-        return
-    if total is None:
-        total = (price or Decimal(0)) * quantity - abs(discount or Decimal(0))
-    if price is None:
-        price = (total + abs(discount or Decimal(0))) / quantity
-    order.lines.append(
-        Line(
-            row.line,
-            name,
-            _cell(row, columns, "variant"),
-            _cell(row, columns, "product_code"),
-            quantity,
-            price,
-            total,
-        )
-    )
-
-
-def _check(order: Order, columns: Columns) -> None:
-    if order.ordered_at is None and not any(
-        p.column == columns.fields.get("ordered_at") for p in order.problems
-    ):
-        order.problems.append(
-            Problem(order.first_line, columns.fields.get("ordered_at", ""), "missing order date")
-        )
-    if order.total is None or order.problems:
-        return
-    computed = sum((line.total for line in order.lines), Decimal(0)) - order.discount + order.tax
-    allowed = max(Decimal(1), abs(order.total) * TOLERANCE)
-    if abs(computed - order.total) > allowed:
-        order.problems.append(
-            Problem(
-                order.first_line,
-                columns.fields.get("order_total", ""),
-                f"the lines add up to {computed}, the order total is {order.total}",
-            )
-        )
+        if problems or quantity is None:
+            return
+        off = abs(discount or Decimal(0))
+        if total is None:
+            total = (price or Decimal(0)) * quantity - off
+        if price is None:
+            price = (total + off) / quantity
+        values.update(quantity=int(quantity), unit_price=price, line_total=total)

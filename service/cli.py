@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,11 +19,14 @@ from database.connection import libpq_url
 T = TypeVar("T")
 
 
-def run_with_database(work: Callable[[], Awaitable[T]], *, embed: bool = False) -> T:
+def run_with_database(
+    work: Callable[[], Awaitable[T]], *, embed: bool = False, demo: bool = True
+) -> T:
     """Run `work()` on the app's runtime (database and search up, no job worker), then stop it.
 
     With `embed`, products and knowledge entries without a current vector are embedded
-    first (a first run on a new database takes seconds), so search by meaning works.
+    first (a first run on a new database takes seconds), so search by meaning works. With
+    `demo=False` an empty database stays empty (the demo shop is not loaded into it).
     """
     settings: Settings = current_app.config["SETTINGS"]
     runtime = current_app.extensions["runtime"]
@@ -34,7 +38,7 @@ def run_with_database(work: Callable[[], Awaitable[T]], *, embed: bool = False) 
             await refresh(settings)
         return await work()
 
-    runtime.start(worker=False)
+    runtime.start(worker=False, demo=demo)
     try:
         return runtime.run(_main())
     finally:
@@ -295,8 +299,90 @@ def embeddings_status() -> None:
         )
 
 
+@click.command("import")
+@with_appcontext
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--kind", type=click.Choice(["orders", "products", "customers", "employees"]),
+              help="What the files hold (default: read from their columns).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML: column → field, status and payment words, date order.")
+@click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--sheet", help="The workbook sheet to read (default: the first).")
+@click.option("--replace-demo", is_flag=True, help="Remove the demo shop first.")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    kind: str | None,
+    mapping: Path | None,
+    dry_run: bool,
+    sheet: str | None,
+    replace_demo: bool,
+) -> None:
+    """Import orders, products, customers or staff from POS exports (CSV, XLSX).
+
+    Exit status: 0 everything imported, 1 some rows skipped (listed), 2 a file could not be
+    read at all; the worst file's status with several files.
+    """
+    from importer.mapping import MappingProblem
+    from importer.mapping import load as load_mapping
+    from importer.run import UNREADABLE, Options, describe, import_file, worst
+
+    settings: Settings = current_app.config["SETTINGS"]
+    try:
+        rules = load_mapping(mapping)
+    except MappingProblem as exc:
+        click.echo(f"Import: {exc}", err=True)
+        ctx.exit(UNREADABLE)
+
+    async def work() -> int:
+        from search.index import refresh
+
+        options = Options(
+            libpq_url(state().url), settings.SHOP_TIMEZONE, kind, rules, dry_run,
+            replace_demo, sheet,
+        )  # fmt: skip
+        reports = []
+        for path in files:
+            with click.progressbar(
+                length=_line_count(path),
+                label=path.name,
+                file=sys.stderr,
+                hidden=not sys.stderr.isatty(),
+            ) as bar:
+                report = await import_file(path, options, lambda line: bar.update(line - bar.pos))
+            reports.append(report)
+            click.echo("\n".join(describe(report, dry_run)))
+            if report.error and "--replace-demo" in report.error:
+                break
+        if not dry_run and any(
+            counts.created for r in reports for t, counts in r.tables.items() if t == "products"
+        ):
+            await refresh(settings)  # new products searchable by meaning
+        return worst(reports)
+
+    status = run_with_database(work, demo=False)
+    word = {0: "everything imported", 1: "some rows skipped", 2: "a file was not imported"}
+    click.echo(f"{'Dry run' if dry_run else 'Import'}: {word[status]} (exit status {status}).")
+    ctx.exit(status)
+
+
+def _line_count(path: Path) -> int:
+    """Lines in a CSV file (for the progress bar; 0 when unknown)."""
+    if path.suffix.lower() != ".csv":
+        return 0
+    try:
+        with path.open("rb") as raw:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+    except OSError:
+        return 0
+
+
 COMMANDS = [
     demo,
+    import_command,
     ask,
     inspect,
     messenger_profile,

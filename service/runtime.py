@@ -161,18 +161,26 @@ class Runtime(BackgroundLoop):
         self.settings = settings
         self.serves_jobs = settings.RUN_WORKER
         self.worker: QueueWorker | None = None
+        self.load_demo = True
 
     def start(
-        self, timeout: float = 120.0, *, keep_trying: bool = False, worker: bool | None = None
+        self,
+        timeout: float = 120.0,
+        *,
+        keep_trying: bool = False,
+        worker: bool | None = None,
+        demo: bool = True,
     ) -> None:
         """Start the loop (see `BackgroundLoop.start`); `worker` overrides RUN_WORKER from now
-        on (False: a CLI command, which must not take jobs)."""
+        on (False: a CLI command, which must not take jobs); `demo=False` never loads the
+        demo shop into an empty database (an import fills it)."""
         if worker is not None:
             self.serves_jobs = worker
+        self.load_demo = demo
         super().start(timeout, keep_trying=keep_trying)
 
     async def _startup(self) -> None:
-        await prepare_database(self.settings)
+        await prepare_database(self.settings, demo=self.load_demo)
         await prepare_search(self.settings)
         if self.serves_jobs:
             await self.start_worker()

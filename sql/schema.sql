@@ -117,6 +117,26 @@ CREATE TABLE IF NOT EXISTS order_items (
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
 
+-- An order's own number in the system it came from ("HD000123", "#1001"), kept by the
+-- importer (importer/), whose order ids are made from it.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS code text;
+CREATE UNIQUE INDEX IF NOT EXISTS orders_code_idx ON orders (code) WHERE code IS NOT NULL;
+
+-- A phone number's digits with the country code ($2) in front of a national number, however
+-- it was typed ("0901 234 567", "+84 901 234 567", "0084901234567" → "84901234567"); the
+-- importer matches customers by it (importer/values.py `phone` reads the same way).
+CREATE OR REPLACE FUNCTION shop_phone_digits(value text, country_code text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN btrim(value) LIKE '00%' THEN substr(d, 3)
+        WHEN btrim(value) LIKE '+%' THEN d
+        WHEN d LIKE '0%' THEN country_code || substr(d, 2)
+        WHEN d LIKE country_code || '%' AND length(d) >= 11 THEN d
+        ELSE country_code || d
+    END
+    FROM (SELECT regexp_replace(value, '[^0-9]', '', 'g') AS d) AS digits
+$$;
+
 -- ------------------------------------------------------------ conversations
 
 CREATE TABLE IF NOT EXISTS session (

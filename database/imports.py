@@ -1,0 +1,247 @@
+"""Writing an import (importer/) into the shop's tables: staged with COPY, checked and
+upserted with set-based SQL (sql/import.sql), one transaction per file, rolled back in a
+dry run so it reports exactly what the real run would do and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import asyncpg
+
+from database.demo import SHOP_TABLES, is_demo_shop, rebuild_rollups
+from database.locks import IMPORT_LOCK_KEY
+from database.queries import load_sql
+
+SQL = load_sql("import.sql")
+OWN_SQL = load_sql("database.sql")
+BATCH = 20_000  # records per COPY; one batch is read while the previous one is sent
+WALK_IN_NAME = "Khách lẻ (walk-in)"
+
+ORDER_LINE_COLUMNS = (
+    "line code ordered_at customer_name phone email employee payment_method status "
+    "order_discount tax order_total note address product_name variant product_code category "
+    "quantity unit_price line_total bad product_key variant_key employee_key customer_key"
+).split()
+PRODUCT_COLUMNS = (
+    "vkey product_key variant_key name variant code category brand description price stock "
+    "threshold line"
+).split()
+PERSON_COLUMNS = "kind key name phone email address role line".split()
+
+
+@dataclass
+class Counts:
+    """What one table got from an import."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+
+
+@dataclass
+class Written:
+    """The outcome of one file: per-table counts and the problems only the database sees
+    (line, field, reason), e.g. an order whose lines do not add up to its total."""
+
+    tables: dict[str, Counts] = field(default_factory=dict)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+class DemoShopPresent(Exception):
+    """The database holds the demo shop, which must not be mixed with a real shop's data."""
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a named query (its comment lines left out)."""
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [part.strip() for part in re.split(r";\s*\n", code + "\n") if part.strip()]
+
+
+async def _run(conn: asyncpg.Connection, name: str, *args: Any) -> list[asyncpg.Record]:
+    """Run every statement of the named query; a statement gets `args` only if it uses
+    them. The last statement's rows are returned."""
+    rows: list[asyncpg.Record] = []
+    for statement in _statements(SQL[name]):
+        rows = await conn.fetch(statement, *args) if "$1" in statement else await conn.fetch(statement)
+    return rows
+
+
+async def _copy(
+    conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Iterator[tuple[Any, ...]]
+) -> int:
+    """COPY `records` into `table` in batches, reading the next batch in a thread meanwhile."""
+    copied = 0
+
+    def batch() -> list[tuple[Any, ...]]:
+        return list(islice(records, BATCH))
+
+    pending = asyncio.ensure_future(asyncio.to_thread(batch))
+    try:
+        while chunk := await pending:
+            pending = asyncio.ensure_future(asyncio.to_thread(batch))
+            await conn.copy_records_to_table(table, records=chunk, columns=columns)
+            copied += len(chunk)
+    finally:
+        await asyncio.gather(pending, return_exceptions=True)
+    return copied
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to write: the database, dry run, demo replacement, the phone country."""
+
+    dsn: str
+    dry_run: bool = False
+    replace_demo: bool = False
+    country_code: str = "84"
+
+
+async def _begin(conn: asyncpg.Connection, target: Target) -> None:
+    await conn.execute(OWN_SQL["advisory_xact_lock"], IMPORT_LOCK_KEY)
+    if await is_demo_shop(conn):
+        if not target.replace_demo:
+            raise DemoShopPresent(
+                "this database holds the demo shop; run the import with --replace-demo to "
+                "remove it first (its products, orders, customers and staff are deleted)"
+            )
+        await conn.execute(f"TRUNCATE {', '.join(SHOP_TABLES)} CASCADE")
+        await rebuild_rollups(conn)
+
+
+async def write(
+    target: Target, kind: str, records: Iterator[tuple[Any, ...]]
+) -> Written:
+    """Stage `records` (the kind's staging columns) and write them in one transaction,
+    rolled back in a dry run."""
+    conn = await asyncpg.connect(target.dsn)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            await _begin(conn, target)
+            written = await _WRITERS[kind](conn, records, target)
+        except BaseException:
+            await tx.rollback()
+            raise
+        if target.dry_run:
+            await tx.rollback()
+        else:
+            await tx.commit()
+            await conn.execute("ANALYZE orders, order_items, customers, products")
+        return written
+    finally:
+        await conn.close()
+
+
+def _pair(row: asyncpg.Record) -> tuple[int, int]:
+    return int(row[0]), int(row[1])
+
+
+async def _orders(
+    conn: asyncpg.Connection, records: Iterator[tuple[Any, ...]], target: Target
+) -> Written:
+    written = Written()
+    await _run(conn, "stage_order_lines")
+    await _copy(conn, "import_lines", ORDER_LINE_COLUMNS, records)
+    await _run(conn, "group_orders")
+    written.problems = [
+        (row["line"], row["field"], row["reason"]) for row in await _run(conn, "order_problems")
+    ]
+    skipped = (await _run(conn, "skipped_counts"))[0]
+    await _run(conn, "stage_items")
+    await _run(conn, "stage_variants_from_items")
+    await _run(conn, "resolve_variants")
+    made = (await _run(conn, "add_products"))[0]
+    named = (await _run(conn, "variant_counts"))[0]
+    written.tables["products"] = Counts(made[0], 0, named[0] - made[0])
+    written.tables["product_inventory"] = Counts(made[1], 0, named[1] - made[1])
+    await _run(conn, "link_items")
+    await _people(conn, written, target, "people_from_orders")
+    orders = (await _run(conn, "upsert_orders"))[0]
+    items = (await _run(conn, "upsert_items"))[0]
+    total = int(await conn.fetchval("SELECT count(*) FROM import_orders WHERE NOT bad"))
+    lines = int(await conn.fetchval("SELECT count(*) FROM import_items"))
+    created, updated = _pair(orders)
+    written.tables["orders"] = Counts(
+        created, updated, total - created - updated, int(skipped["orders"])
+    )
+    created, updated = _pair(items)
+    written.tables["order_items"] = Counts(
+        created, updated, lines - created - updated, int(skipped["lines"]), int(items["removed"])
+    )
+    return written
+
+
+async def _people(conn: asyncpg.Connection, written: Written, target: Target, source: str) -> None:
+    """Resolve the staged people and write them (`source` fills the staging table)."""
+    if source != "stage_only":
+        await _run(conn, "stage_people")
+        await _run(conn, source)
+    await _run(conn, "resolve_people", target.country_code)
+    rows = await conn.fetch("SELECT kind, count(*) AS n FROM import_persons GROUP BY kind")
+    found = {row["kind"]: int(row["n"]) for row in rows}
+    for kind, table, query, args in (
+        ("customer", "customers", "upsert_customers", (WALK_IN_NAME,)),
+        ("employee", "employees", "upsert_employees", ()),
+    ):
+        if kind not in found and source == "stage_only":
+            continue
+        created, updated = _pair((await _run(conn, query, *args))[0])
+        written.tables[table] = Counts(created, updated, found.get(kind, 0) - created - updated)
+
+
+async def _products(
+    conn: asyncpg.Connection, records: Iterator[tuple[Any, ...]], target: Target
+) -> Written:
+    written = Written()
+    await _run(conn, "stage_product_rows")
+    await _copy(conn, "import_variants", PRODUCT_COLUMNS, records)
+    await _run(conn, "dedupe_product_rows")
+    await _run(conn, "resolve_variants")
+    made = (await _run(conn, "add_products"))[0]
+    products = int((await _run(conn, "update_products"))[0][0])
+    inventory = int((await _run(conn, "update_inventory"))[0][0])
+    named = (await _run(conn, "variant_counts"))[0]
+    written.tables["products"] = Counts(made[0], products, named[0] - made[0] - products)
+    written.tables["product_inventory"] = Counts(
+        made[1], inventory, named[1] - made[1] - inventory
+    )
+    return written
+
+
+async def _persons(
+    conn: asyncpg.Connection, records: Iterator[tuple[Any, ...]], target: Target
+) -> Written:
+    written = Written()
+    await _run(conn, "stage_people")
+    await _copy(conn, "import_people", PERSON_COLUMNS, records)
+    await _people(conn, written, target, "stage_only")
+    return written
+
+
+_WRITERS = {
+    "orders": _orders,
+    "products": _products,
+    "customers": _persons,
+    "employees": _persons,
+}
+
+
+async def demo_present(dsn: str) -> bool:
+    """Whether the database holds the demo shop."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await is_demo_shop(conn)
+    finally:
+        await conn.close()
+
+
+__all__ = ["Counts", "DemoShopPresent", "Target", "Written", "demo_present", "write", "SHOP_TABLES"]
