@@ -88,7 +88,16 @@ def people_rows(
         if kind == "employees":
             name = cells.require("employee", "name")
             if name is not None:
-                record = ("employee", key(name), name, None, None, None, cells.text("role"), row.line)
+                record = (
+                    "employee",
+                    key(name),
+                    name,
+                    None,
+                    None,
+                    None,
+                    cells.text("role"),
+                    row.line,
+                )
         else:
             record = _customer(cells, reading)
         yield Staged(record if not cells.problems else (), cells.problems)

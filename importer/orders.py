@@ -61,7 +61,13 @@ LINE_COLUMNS = (
     "variant_key",
     "employee_key",
     "customer_key",
+    "n",
+    "vkey",
 )
+
+
+# What a staging column holds when the row does not say: nothing, and "not bad".
+_DEFAULTS = tuple(False if name == "bad" else None for name in LINE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ def staged_lines(rows: Iterable[Row], columns: Columns, reading: Reading) -> Ite
     problem of its own (staged with the code "")."""
     reader = _LineReader(columns, reading)
     code = ""
+    lines: dict[str, int] = {}  # lines so far per order code: a line's place in its order
     for row in rows:
         own = reader.cell(row, "order_code")
         if own:
@@ -115,7 +122,8 @@ def staged_lines(rows: Iterable[Row], columns: Columns, reading: Reading) -> Ite
         problems: list[Problem] = []
         if not code:
             problems.append(Problem(row.line, reader.column("order_code"), "missing order code"))
-        yield Staged(reader.record(row, code, problems), problems)
+        n = lines[code] = lines.get(code, 0) + 1
+        yield Staged(reader.record(row, code, n, problems), problems)
 
 
 _ORDER_READERS: dict[str, Callable[[str, Reading], Any]] = {
@@ -131,12 +139,26 @@ _ORDER_TEXT = ("customer_name", "email", "employee", "payment_method", "note", "
 
 class _LineReader:
     """Reads one row's cells into the staging record; a value read once is not read again
-    (a KiotViet export repeats each order's columns on every line)."""
+    (a KiotViet export repeats each order's columns on every line). Written for speed: a
+    million rows go through `record`."""
 
     def __init__(self, columns: Columns, reading: Reading) -> None:
         self.columns = columns
         self.reading = reading
         self._last: dict[str, tuple[str, Any]] = {}
+        fields = columns.fields
+        # Only the fields the file has, with their columns: the per-row loop stays short.
+        self._readers = [
+            (name, fields[name], read) for name, read in _ORDER_READERS.items() if name in fields
+        ]
+        self._texts = [(name, fields[name]) for name in _ORDER_TEXT if name in fields]
+        self._amounts = [
+            (name, fields.get(name))
+            for name in ("quantity", "unit_price", "line_total", "line_discount")
+        ]
+        self._names = [
+            fields.get(name) for name in ("product_name", "variant", "product_code", "category")
+        ]
 
     def column(self, name: str) -> str:
         return self.columns.fields.get(name, "")
@@ -145,47 +167,49 @@ class _LineReader:
         column = self.columns.fields.get(name)
         return row.cells.get(column, "").strip() if column else ""
 
-    def _read(self, name: str, text: str, read: Callable[[str, Reading], Any]) -> Any:
-        last = self._last.get(name)
-        if last is not None and last[0] == text:
-            return last[1]
-        value = read(text, self.reading)
-        self._last[name] = (text, value)
-        return value
-
-    def record(self, row: Row, code: str, problems: list[Problem]) -> tuple[Any, ...]:
-        values: dict[str, Any] = {"line": row.line, "code": code}
-        for name, read in _ORDER_READERS.items():
-            text = self.cell(row, name)
+    def record(self, row: Row, code: str, n: int, problems: list[Problem]) -> tuple[Any, ...]:
+        cells, last = row.cells, self._last
+        values: dict[str, Any] = {"line": row.line, "code": code, "n": n}
+        for name, column, read in self._readers:
+            text = cells.get(column)
             if not text:
                 continue
+            seen = last.get(name)
+            if seen is not None and seen[0] == text:
+                values[name] = seen[1]
+                continue
             try:
-                values[name] = self._read(name, text, read)
+                values[name] = value = read(text, self.reading)
             except ValueProblem as exc:
-                problems.append(Problem(row.line, self.column(name), str(exc)))
-        for name in _ORDER_TEXT:
-            values[name] = self.cell(row, name) or None
-        if values["payment_method"] and self.reading.payments:
+                problems.append(Problem(row.line, column, str(exc)))
+            else:
+                last[name] = (text, value)
+        for name, column in self._texts:
+            text = cells.get(column)
+            if text:
+                values[name] = text
+        if self.reading.payments and values.get("payment_method"):
             method = values["payment_method"]
             values["payment_method"] = self.reading.payments.get(key(method), method)
         self._people(values)
         self._line(row, values, problems)
-        values["bad"] = bool(problems)
-        return tuple(values.get(name) for name in LINE_COLUMNS)
+        if problems:
+            values["bad"] = True
+        return tuple(map(values.get, LINE_COLUMNS, _DEFAULTS))
 
     @staticmethod
     def _people(values: dict[str, Any]) -> None:
-        name = values["customer_name"]
+        name = values.get("customer_name")
         if name is not None and key(name) in _WALK_IN_NAMES:
             values["customer_name"] = name = None
-        email = values["email"].lower() if values["email"] else None
+        email = values.get("email")
         if values.get("phone"):
             values["customer_key"] = f"tel:{values['phone']}"
         elif email:
-            values["customer_key"] = f"mailto:{email}"
+            values["customer_key"] = f"mailto:{email.lower()}"
         elif name:
             values["customer_key"] = f"name:{key(name)}"
-        if values["employee"]:
+        if values.get("employee"):
             values["employee_key"] = key(values["employee"])
 
     def _check_quantity(self, line: int, quantity: Decimal | None, problems: list[Problem]) -> None:
@@ -199,39 +223,42 @@ class _LineReader:
             problems.append(Problem(line, column, f"quantity {quantity} is not a whole number"))
 
     def _line(self, row: Row, values: dict[str, Any], problems: list[Problem]) -> None:
-        def amount(name: str) -> Decimal | None:
-            text = self.cell(row, name)
+        cells = row.cells
+        amounts: list[Decimal | None] = []
+        for _, column in self._amounts:
+            text = cells.get(column) if column else None
             if not text:
-                return None
+                amounts.append(None)
+                continue
             try:
-                return money(text)
+                amounts.append(money(text))
             except ValueProblem as exc:
-                problems.append(Problem(row.line, self.column(name), str(exc)))
-                return None
-
-        name = self.cell(row, "product_name")
+                problems.append(Problem(row.line, column or "", str(exc)))
+                amounts.append(None)
+        quantity, price, total, discount = amounts
+        name, variant, code, category = (
+            (cells.get(column) or "") if column else "" for column in self._names
+        )
         if not name:
             problems.append(Problem(row.line, self.column("product_name"), "missing product name"))
-        quantity = amount("quantity")
         self._check_quantity(row.line, quantity, problems)
-        price, total, discount = amount("unit_price"), amount("line_total"), amount("line_discount")
         if total is None and price is None and not problems:
             column = self.column("line_total") or self.column("unit_price")
             problems.append(Problem(row.line, column, "missing line total or unit price"))
-        variant = self.cell(row, "variant")
-        values.update(
-            product_name=name or None,
-            variant=variant or None,
-            product_code=self.cell(row, "product_code") or None,
-            category=self.cell(row, "category") or None,
-            product_key=key(name) if name else None,
-            variant_key=key(variant),
-        )
+        values["product_name"] = name or None
+        values["variant"] = variant or None
+        values["product_code"] = code or None
+        values["category"] = category or None
+        values["product_key"] = product_key = key(name) if name else None
+        values["variant_key"] = variant_key = key(variant)
+        values["vkey"] = f"#{code}" if code else f"{product_key}|{variant_key}"
         if problems or quantity is None:
             return
-        off = abs(discount or Decimal(0))
+        off = abs(discount) if discount else Decimal(0)
         if total is None:
             total = (price or Decimal(0)) * quantity - off
         if price is None:
             price = (total + off) / quantity
-        values.update(quantity=int(quantity), unit_price=price, line_total=total)
+        values["quantity"] = int(quantity)
+        values["unit_price"] = price
+        values["line_total"] = total

@@ -100,10 +100,10 @@ def _rows(stream: io.TextIOBase, columns: list[str], delimiter: str, path: Path)
             for record in reader:
                 first = done + 1
                 done = 1 + reader.line_num
-                if not any(cell.strip() for cell in record):
+                values = list(map(str.strip, record))
+                if not "".join(values):
                     continue  # a blank line
-                cells = {name: value.strip() for name, value in zip(columns, record, strict=False)}
-                yield Row(first, cells)
+                yield Row(first, dict(zip(columns, values, strict=False)))
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileProblem(f"{path.name} line {done + 1}: {exc}") from exc
 

@@ -104,7 +104,8 @@ async def import_file(
         return report
     field_columns = columns.fields
     report.problems.extend(
-        Problem(line, field_columns.get(name, name), reason) for line, name, reason in written.problems
+        Problem(line, field_columns.get(name, name), reason)
+        for line, name, reason in written.problems
     )
     report.problems.sort(key=lambda p: p.line)
     report.tables = written.tables

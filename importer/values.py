@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from core import data
 from core.text import fold
@@ -33,7 +34,12 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 
 def money(text: str) -> Decimal:
     """An amount as written in an export ("1.234.000", "45.000₫", "$12.50", "12,50 €")."""
-    raw = str(text).strip()
+    return _money(str(text))
+
+
+@lru_cache(maxsize=65536)  # exports repeat their prices; a Decimal is immutable
+def _money(text: str) -> Decimal:
+    raw = text.strip()
     value = _SPACES.sub("", _CURRENCY.sub("", raw))
     negative = value.startswith("-") or (value.startswith("(") and value.endswith(")"))
     if value.startswith("(") and value.endswith(")"):

@@ -301,13 +301,17 @@ def embeddings_status() -> None:
 
 @click.command("import")
 @with_appcontext
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["orders", "products", "customers", "employees"]),
+    help="What the files hold (default: read from their columns).",
 )
-@click.option("--kind", type=click.Choice(["orders", "products", "customers", "employees"]),
-              help="What the files hold (default: read from their columns).")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML: column → field, status and payment words, date order.")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML: column → field, status and payment words, date order.",
+)
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
 @click.option("--sheet", help="The workbook sheet to read (default: the first).")
 @click.option("--replace-demo", is_flag=True, help="Remove the demo shop first.")

@@ -33,7 +33,9 @@ CREATE TEMP TABLE import_lines (
     product_key    text,
     variant_key    text,
     employee_key   text,
-    customer_key   text
+    customer_key   text,
+    n              int,                -- the line's place in its order (1, 2, …)
+    vkey           text                -- its variant: '#code', else 'name|variant' folded
 ) ON COMMIT DROP;
 
 -- name: group_orders
@@ -68,6 +70,7 @@ SELECT code,
        sum(quantity) AS units
   FROM import_lines
  GROUP BY code;
+ANALYZE import_orders;
 
 -- name: order_problems
 -- Orders whose lines read but do not make an order: no date on any line, or line totals
@@ -96,29 +99,18 @@ SELECT line, field, reason FROM found ORDER BY line;
 SELECT count(*) FILTER (WHERE code <> '') AS orders, coalesce(sum(lines), 0) AS lines
   FROM import_orders WHERE bad;
 
--- name: stage_items
--- The good orders' lines with their stable ids: the n-th line of order `code` is
--- md5('item:code:n'); `vkey` names the variant (its code, else folded name and variant).
-CREATE TEMP TABLE import_items ON COMMIT DROP AS
-SELECT l.*,
-       md5('order:' || l.code)::uuid AS order_id,
-       md5('item:' || l.code || ':'
-           || row_number() OVER (PARTITION BY l.code ORDER BY l.line))::uuid AS id,
-       coalesce('#' || l.product_code, l.product_key || '|' || l.variant_key) AS vkey,
-       o.ordered_at AS order_at
-  FROM import_lines l JOIN import_orders o USING (code)
- WHERE NOT o.bad;
-
 -- name: stage_variants_from_items
--- Each variant the good lines sell, named and priced by its latest line.
+-- Each variant the good orders sell, named and priced by its latest line.
 CREATE TEMP TABLE import_variants ON COMMIT DROP AS
-SELECT DISTINCT ON (vkey)
-       vkey, product_key, variant_key, product_name AS name, nullif(variant, '') AS variant,
-       product_code AS code, category, NULL::text AS brand, NULL::text AS description,
-       unit_price AS price, NULL::int AS stock, NULL::int AS threshold, line,
+SELECT DISTINCT ON (l.vkey)
+       l.vkey, l.product_key, l.variant_key, l.product_name AS name,
+       nullif(l.variant, '') AS variant, l.product_code AS code, l.category,
+       NULL::text AS brand, NULL::text AS description, l.unit_price AS price,
+       NULL::int AS stock, NULL::int AS threshold, l.line,
        NULL::uuid AS product_id, NULL::uuid AS inventory_id
-  FROM import_items
- ORDER BY vkey, order_at DESC, line DESC;
+  FROM import_lines l JOIN import_orders o USING (code)
+ WHERE NOT o.bad
+ ORDER BY l.vkey, o.ordered_at DESC, l.line DESC;
 
 -- name: stage_product_rows
 -- The staging table of a products file: one row per variant (importer/catalog.py).
@@ -228,12 +220,6 @@ SELECT count(*) FROM changed;
 SELECT count(DISTINCT product_id) AS products, count(DISTINCT inventory_id) AS inventory
   FROM import_variants;
 
--- name: link_items
--- Each good line's product and inventory line, from its variant.
-ALTER TABLE import_items ADD COLUMN product_id uuid, ADD COLUMN inventory_id uuid;
-UPDATE import_items i SET product_id = v.product_id, inventory_id = v.inventory_id
-  FROM import_variants v WHERE v.vkey = i.vkey;
-
 -- name: stage_people
 -- The staging table of the people the rows name: customers (key: phone, else e-mail, else
 -- folded name) and employees (key: folded name), with what the rows say of them.
@@ -282,6 +268,7 @@ SELECT kind, key,
             FILTER (WHERE role IS NOT NULL))[1] AS role,
        NULL::text AS id, false AS existing
   FROM import_people GROUP BY kind, key;
+ANALYZE import_persons;
 UPDATE import_persons p SET id = c.id, existing = true
   FROM (SELECT DISTINCT ON (digits) id, digits
           FROM (SELECT id, created_at, shop_phone_digits(phone, $1) AS digits
@@ -371,11 +358,21 @@ WITH rows AS (
       LEFT JOIN import_persons e ON e.kind = 'employee' AND e.key = o.employee_key
       LEFT JOIN import_persons c ON c.kind = 'customer' AND c.key = o.customer_key
      WHERE NOT o.bad
+), changed AS (  -- only new and differing rows reach the upsert (which would lock the rest)
+    SELECT r.* FROM rows r LEFT JOIN orders t ON t.id = r.id
+     WHERE t.id IS NULL
+        OR (t.creator_id, t.customer_id, t.status, t.total_quantity, t.subtotal_price,
+            t.discount, t.tax, t.final_total_price, t.payment_method, t.shipping, t.note,
+            t.created_at)
+           IS DISTINCT FROM
+           (r.creator_id, r.customer_id, r.status, r.total_quantity, r.subtotal_price,
+            r.discount, r.tax, r.final_total_price, r.payment_method, r.shipping, r.note,
+            r.created_at)
 ), up AS (
     INSERT INTO orders AS t (id, code, creator_id, customer_id, status, total_quantity,
                              subtotal_price, discount, tax, final_total_price, payment_method,
                              shipping, note, created_at)
-    SELECT * FROM rows
+    SELECT * FROM changed
     ON CONFLICT (id) DO UPDATE
        SET creator_id = excluded.creator_id, customer_id = excluded.customer_id,
            status = excluded.status, total_quantity = excluded.total_quantity,
@@ -398,19 +395,31 @@ SELECT count(*) FILTER (WHERE created) AS created,
   FROM up;
 
 -- name: upsert_items
--- The good orders' lines, written when new or when a value differs; lines an order no
--- longer has (a later export dropped one) are removed. Returns (created, updated, removed).
+-- The good orders' lines, the n-th line of order `code` with id md5('item:code:n'), written
+-- when new or when a value differs; lines an order no longer has (a later export dropped
+-- one) are removed. Returns (lines, created, updated, removed).
 WITH rows AS (
-    SELECT i.id, i.order_id, i.product_id, i.inventory_id,
-           coalesce(c.id, 'walk-in') AS customer_id, i.quantity, i.line_total AS total_price,
-           i.order_at AS created_at
-      FROM import_items i
+    SELECT md5('item:' || l.code || ':' || l.n)::uuid AS id,
+           md5('order:' || l.code)::uuid AS order_id, v.product_id, v.inventory_id,
+           coalesce(c.id, 'walk-in') AS customer_id, l.quantity, l.line_total AS total_price,
+           o.ordered_at AS created_at
+      FROM import_lines l
       JOIN import_orders o USING (code)
+      JOIN import_variants v USING (vkey)
       LEFT JOIN import_persons c ON c.kind = 'customer' AND c.key = o.customer_key
+     WHERE NOT o.bad
+), changed AS (  -- only new and differing rows reach the upsert (which would lock the rest)
+    SELECT r.* FROM rows r LEFT JOIN order_items t ON t.id = r.id
+     WHERE t.id IS NULL
+        OR (t.order_id, t.product_id, t.inventory_id, t.customer_id, t.quantity,
+            t.total_price, t.created_at)
+           IS DISTINCT FROM
+           (r.order_id, r.product_id, r.inventory_id, r.customer_id, r.quantity,
+            r.total_price, r.created_at)
 ), up AS (
     INSERT INTO order_items AS t (id, order_id, product_id, inventory_id, customer_id,
                                   quantity, total_price, created_at)
-    SELECT * FROM rows
+    SELECT * FROM changed
     ON CONFLICT (id) DO UPDATE
        SET product_id = excluded.product_id, inventory_id = excluded.inventory_id,
            customer_id = excluded.customer_id, quantity = excluded.quantity,
@@ -426,10 +435,11 @@ WITH rows AS (
 ), gone AS (
     DELETE FROM order_items t
      WHERE t.order_id IN (SELECT md5('order:' || code)::uuid FROM import_orders WHERE NOT bad)
-       AND NOT EXISTS (SELECT 1 FROM import_items i WHERE i.id = t.id)
+       AND NOT EXISTS (SELECT 1 FROM rows WHERE rows.id = t.id)
     RETURNING t.id
 )
-SELECT count(*) FILTER (WHERE created) AS created,
+SELECT (SELECT count(*) FROM rows) AS lines,
+       count(*) FILTER (WHERE created) AS created,
        count(*) FILTER (WHERE NOT created) AS updated,
        (SELECT count(*) FROM gone) AS removed
   FROM up;

@@ -75,7 +75,7 @@ def counts(report: FileReport) -> dict[str, tuple[int, int, int, int]]:
 KIOTVIET = (
     "Mã hóa đơn,Thời gian,Khách hàng,Điện thoại,Mã hàng,Tên hàng,Số lượng,Đơn giá,Thành tiền,"
     "Giảm giá hóa đơn,Khách cần trả,Phương thức thanh toán,Trạng thái,Người bán,Ghi chú\n"
-    'HD000101,03/11/2026 14:30,Chị Lan,0901 234 567,TS01,Trà sữa trân châu,2,45.000,90.000,'
+    "HD000101,03/11/2026 14:30,Chị Lan,0901 234 567,TS01,Trà sữa trân châu,2,45.000,90.000,"
     '10.000,"1.234.000",Tiền mặt,Hoàn thành,Thảo,"ít đá,\nnhiều trân châu"\n'
     "HD000101,03/11/2026 14:30,Chị Lan,0901 234 567,QT01,Quà Tết hộp lớn,1,1.154.000,"
     "1.154.000,10.000,1.234.000,Tiền mặt,Hoàn thành,Thảo,\n"
@@ -86,7 +86,9 @@ KIOTVIET = (
 )
 
 
-def test_a_kiotviet_export_with_bom_and_dotted_thousands(run: Any, dsn: str, tmp_path: Path) -> None:
+def test_a_kiotviet_export_with_bom_and_dotted_thousands(
+    run: Any, dsn: str, tmp_path: Path
+) -> None:
     report = do_import(run, dsn, write(tmp_path, "hoa_don.csv", KIOTVIET, bom=True))
     assert report.status == 0 and report.problems == [], describe(report)
     assert report.kind == "orders" and report.rows == 4
@@ -258,7 +260,9 @@ def test_a_later_overlapping_export_updates_what_changed(
     report = do_import(run, dsn, write(tmp_path, "later.csv", later, bom=True))
     assert counts(report)["orders"] == (1, 1, 2, 0)
     assert counts(report)["order_items"] == (1, 0, 4, 0)
-    status = rows(run, dsn, "SELECT code, status FROM orders WHERE code IN ('HD000102', 'HD000104')")
+    status = rows(
+        run, dsn, "SELECT code, status FROM orders WHERE code IN ('HD000102', 'HD000104')"
+    )
     assert sorted((r["code"], r["status"]) for r in status) == [("HD000102", 1), ("HD000104", 1)]
 
 
@@ -320,9 +324,7 @@ def test_a_total_within_rounding_passes(run: Any, dsn: str, tmp_path: Path) -> N
     ]
 
 
-def test_a_dry_run_reports_the_same_and_writes_nothing(
-    run: Any, dsn: str, tmp_path: Path
-) -> None:
+def test_a_dry_run_reports_the_same_and_writes_nothing(run: Any, dsn: str, tmp_path: Path) -> None:
     path = write(tmp_path, "bad.csv", BAD)
     dry = do_import(run, dsn, path, dry_run=True)
     assert rows(run, dsn, "SELECT count(*) AS n FROM orders") == [{"n": 0}]
@@ -425,11 +427,11 @@ def test_a_mapping_file_names_columns_statuses_payments_and_date_order(
         "M1,11/03/2026 10:00,Trà,1,20.000,Giao thành công,CK\n"
         "M2,11/04/2026 10:00,Trà,1,20.000,Khách bom,Tiền mặt\n"
     )
-    report = do_import(
-        run, dsn, write(tmp_path, "own.csv", text), mapping=load_mapping(mapping)
-    )
+    report = do_import(run, dsn, write(tmp_path, "own.csv", text), mapping=load_mapping(mapping))
     assert report.status == 0, describe(report)
-    orders = rows(run, dsn, "SELECT code, status, payment_method, created_at FROM orders ORDER BY code")
+    orders = rows(
+        run, dsn, "SELECT code, status, payment_method, created_at FROM orders ORDER BY code"
+    )
     assert [tuple(o.values()) for o in orders] == [
         ("M1", 1, "bank transfer", datetime(2026, 11, 3, 3, 0, tzinfo=UTC)),
         ("M2", 2, "Tiền mặt", datetime(2026, 11, 4, 3, 0, tzinfo=UTC)),
@@ -456,7 +458,9 @@ def dotted(amount: int) -> str:
 def test_a_ten_megabyte_file(run: Any, dsn: str, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8") as out:
-        out.write("Mã hóa đơn,Thời gian,Khách hàng,Điện thoại,Tên hàng,Số lượng,Đơn giá,Thành tiền\n")
+        out.write(
+            "Mã hóa đơn,Thời gian,Khách hàng,Điện thoại,Tên hàng,Số lượng,Đơn giá,Thành tiền\n"
+        )
         line = 0
         while out.tell() < 10_000_000:
             line += 1
