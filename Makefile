@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test test-heavy lint format venv chat demo bench bench-analytics bench-webhook bench-search clean-data
+.PHONY: run test test-heavy lint format venv chat demo import bench bench-analytics bench-webhook bench-search bench-import clean-data
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ chat: venv
 demo: venv
 	$(VENV)/bin/flask --app main demo --orders "$(or $(ORDERS),6000)" --replace
 
+## Import the shop's own exports: make import FILE="hoa_don.csv hang_hoa.xlsx" ARGS="--dry-run"
+import: venv
+	@test -n "$(FILE)" || { echo 'usage: make import FILE="export.csv [more.xlsx]" [ARGS="--dry-run"]'; exit 2; }
+	$(VENV)/bin/flask --app main import $(FILE) $(ARGS)
+
 ## Analytics benchmark at 1M orders (minutes): make bench-analytics
 bench-analytics: venv
 	$(PY) -m bench.analytics
@@ -53,7 +58,11 @@ bench-webhook: venv
 bench-search: venv
 	$(PY) -m bench.search
 
-bench: bench-analytics bench-webhook bench-search
+## Import speed: 1M order lines from CSV, re-import, dry run, 100k lines from XLSX (minutes)
+bench-import: venv
+	$(PY) -m bench.imports
+
+bench: bench-analytics bench-webhook bench-search bench-import
 
 clean-data:
 	rm -rf .data

@@ -63,6 +63,10 @@ class Written:
     bulk: bool = False  # written with triggers off; the rollups are rebuilt before commit
 
 
+class WriteFailed(Exception):
+    """The database refused the import (one readable line; nothing of the file is written)."""
+
+
 class DemoShopPresent(Exception):
     """The database holds the demo shop, which must not be mixed with a real shop's data."""
 
@@ -134,6 +138,9 @@ async def write(target: Target, kind: str, records: Iterator[tuple[Any, ...]]) -
         try:
             await _begin(conn, target)
             written = await _WRITERS[kind](conn, records, target)
+        except asyncpg.PostgresError as exc:
+            await tx.rollback()
+            raise WriteFailed(f"the database refused the import: {exc}") from exc
         except BaseException:
             await tx.rollback()
             raise
@@ -170,6 +177,7 @@ async def _orders(
     written = Written()
     await _run(conn, "stage_order_lines")
     staged = await _copy(conn, "import_lines", ORDER_LINE_COLUMNS, records)
+    await _run(conn, "type_order_lines")
     await conn.execute("ANALYZE import_lines")  # temporary tables get no statistics of their own
     if staged >= BULK_LINES:
         written.bulk = await _skip_triggers(conn)

@@ -66,6 +66,14 @@ LINE_COLUMNS = (
 )
 
 
+# Amounts the tables can hold: money is numeric(12, 2), a quantity an int.
+LARGEST = {
+    "quantity": Decimal(2**31),
+    "unit_price": Decimal(10**10),
+    "line_total": Decimal(10**10),
+    "line_discount": Decimal(10**10),
+}
+_AMOUNTS = ("order_discount", "tax", "order_total", "unit_price", "line_total")
 # What a staging column holds when the row does not say: nothing, and "not bad".
 _DEFAULTS = tuple(False if name == "bad" else None for name in LINE_COLUMNS)
 
@@ -126,13 +134,20 @@ def staged_lines(rows: Iterable[Row], columns: Columns, reading: Reading) -> Ite
         yield Staged(reader.record(row, code, n, problems), problems)
 
 
+def _order_amount(text: str) -> Decimal:
+    amount = money(text)
+    if abs(amount) >= LARGEST["line_total"]:
+        raise ValueProblem(f"amount {amount} is too large")
+    return amount
+
+
 _ORDER_READERS: dict[str, Callable[[str, Reading], Any]] = {
     "ordered_at": lambda text, r: moment(text, r.tz, month_first=r.month_first),
     "phone": lambda text, r: phone(text, r.country_code),
     "status": lambda text, r: status(text, r.statuses),
-    "order_discount": lambda text, r: abs(money(text)),
-    "tax": lambda text, r: money(text),
-    "order_total": lambda text, r: money(text),
+    "order_discount": lambda text, r: abs(_order_amount(text)),
+    "tax": lambda text, r: _order_amount(text),
+    "order_total": lambda text, r: _order_amount(text),
 }
 _ORDER_TEXT = ("customer_name", "email", "employee", "payment_method", "note", "address")
 
@@ -195,6 +210,10 @@ class _LineReader:
         self._line(row, values, problems)
         if problems:
             values["bad"] = True
+        for name in _AMOUNTS:  # staged as text: see sql/import.sql `type_order_lines`
+            amount = values.get(name)
+            if amount is not None:
+                values[name] = str(amount)
         return tuple(map(values.get, LINE_COLUMNS, _DEFAULTS))
 
     @staticmethod
@@ -245,6 +264,10 @@ class _LineReader:
         if total is None and price is None and not problems:
             column = self.column("line_total") or self.column("unit_price")
             problems.append(Problem(row.line, column, "missing line total or unit price"))
+        for (field_name, column), amount in zip(self._amounts, amounts, strict=True):
+            if amount is not None and abs(amount) >= LARGEST[field_name]:
+                what = field_name.replace("_", " ")
+                problems.append(Problem(row.line, column or "", f"{what} {amount} is too large"))
         values["product_name"] = name or None
         values["variant"] = variant or None
         values["product_code"] = code or None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from database.imports import Counts, DemoShopPresent, Target, write
+from database.imports import Counts, DemoShopPresent, Target, WriteFailed, write
 from importer.catalog import people_rows, product_rows
 from importer.headers import KINDS, Columns, HeaderProblem, for_kind, kind_of, match, missing
 from importer.mapping import Mapping
@@ -99,8 +99,8 @@ async def import_file(
     except FileProblem as exc:  # a broken record halfway: nothing of the file is written
         report.error, report.problems = str(exc), []
         return report
-    except DemoShopPresent as exc:
-        report.error = str(exc)
+    except (DemoShopPresent, WriteFailed) as exc:
+        report.error, report.problems = str(exc), []
         return report
     field_columns = columns.fields
     report.problems.extend(

@@ -1,5 +1,6 @@
 """Real server processes for the tests and the benchmarks: free ports, waits, HTTP probes,
-and `gunicorn -w N main:app` started and stopped as deployments run it."""
+`gunicorn -w N main:app` started and stopped as deployments run it, and `flask` commands
+run as a user runs them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,26 @@ from config import PROJECT_ROOT
 
 HOST = "127.0.0.1"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def flask_command(
+    database_url: str, *args: str, timeout: float = 180, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`flask --app main ARGS` in a new process on `database_url`, with none of this
+    process's settings (no demo data, warnings only, `env` on top)."""
+    from config import Settings
+
+    environ = {k: v for k, v in os.environ.items() if k not in Settings.model_fields}
+    environ.update(DATABASE_URL=database_url, LOAD_DEMO_DATA="false", LOG_LEVEL="WARNING")
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "main", *args],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def free_port(host: str = HOST) -> int:

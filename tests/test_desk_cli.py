@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from config import PROJECT_ROOT, Settings
 from database import connection
+from testing.servers import flask_command
 
 
 def flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields}
-    env.update(DATABASE_URL=database_url, LOAD_DEMO_DATA="false", LOG_LEVEL="WARNING")
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "main", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return flask_command(database_url, *args, timeout=120)
 
 
 @pytest.fixture

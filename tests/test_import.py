@@ -303,6 +303,7 @@ BAD = (
     "HD016,05/11/2026 12:30,,,Trà,2,,40.000\n"  # line 10: neither line total nor price
     "HD017,05/11/2026 12:45,,,Trà,,40.000,40.000\n"  # line 11: no quantity
     "HD018,05/11/2026 13:00,,,Trà ô long,2,40.000,40.000\n"  # fine
+    "HD019,05/11/2026 13:30,,,Trà,1,40.000.000.000,40.000.000.000\n"  # line 13: too large
 )
 
 
@@ -321,13 +322,15 @@ def test_every_bad_row_is_reported_and_its_order_skipped_whole(
         "line 9, column 'Thời gian': missing order date",
         "line 10, column 'Thành tiền': missing line total or unit price",
         "line 11, column 'Số lượng': missing quantity",
+        "line 13, column 'Khách cần trả': amount 40000000000 is too large",
+        "line 13, column 'Thành tiền': line total 40000000000 is too large",
     ]
     assert [r["code"] for r in rows(run, dsn, "SELECT code FROM orders")] == ["HD018"]
     # the skipped orders' products and customer were not created either
     assert [r["name"] for r in rows(run, dsn, "SELECT name FROM products")] == ["Trà ô long"]
     assert rows(run, dsn, "SELECT id FROM customers") == [{"id": "walk-in"}]
-    assert counts(report)["orders"] == (1, 0, 0, 8)
-    assert counts(report)["order_items"] == (1, 0, 0, 10)
+    assert counts(report)["orders"] == (1, 0, 0, 9)
+    assert counts(report)["order_items"] == (1, 0, 0, 11)
     text = "\n".join(describe(report))
     assert "skipped bad.csv line 4, column 'Số lượng': quantity -1 is not positive" in text
 
@@ -502,3 +505,19 @@ def test_a_ten_megabyte_file(run: Any, dsn: str, tmp_path: Path) -> None:
     assert total["s"] == expected and total["n"] == line // 3 + 1
     assert counts(report)["products"][0] == 151 and counts(report)["customers"][0] == 997
     assert_rollups_match(run, dsn)  # a large file writes with triggers off, then rebuilds
+
+
+def test_a_line_a_later_export_dropped_is_removed(run: Any, dsn: str, tmp_path: Path) -> None:
+    three = "Order ID,Date,Product,Qty,Line total\n" + "".join(
+        f"S1,2026-11-05 10:00,{name},1,{price}\n"
+        for name, price in (("Tea", 10), ("Cake", 20), ("Juice", 30))
+    )
+    do_import(run, dsn, write(tmp_path, "first.csv", three))
+    two = "\n".join(three.splitlines()[:3]) + "\n"
+    report = do_import(run, dsn, write(tmp_path, "second.csv", two))
+    assert counts(report)["orders"] == (0, 1, 0, 0)  # its total and quantity changed
+    assert report.tables["order_items"].removed == 1
+    left = rows(run, dsn, "SELECT total_price FROM order_items ORDER BY total_price")
+    assert [r["total_price"] for r in left] == [Decimal(10), Decimal(20)]
+    assert rows(run, dsn, "SELECT final_total_price AS t FROM orders") == [{"t": Decimal(30)}]
+    assert_rollups_match(run, dsn)

@@ -4,9 +4,7 @@ and then `flask ask` answering "revenue last month" with the file's own total.""
 from __future__ import annotations
 
 import codecs
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,31 +12,21 @@ from typing import Any
 
 import pytest
 
-from config import PROJECT_ROOT, Settings
 from database.connection import libpq_url
 from database.demo import apply_schema
 from testing.databases import fresh_database
+from testing.servers import flask_command
 
 OWNER = "6900000000000001"
 
 
 def flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields}
-    env.update(
-        DATABASE_URL=database_url,
-        LOAD_DEMO_DATA="false",
-        LOG_LEVEL="WARNING",
+    return flask_command(
+        database_url,
+        *args,
         SHOP_TIMEZONE="Asia/Ho_Chi_Minh",
         SHOP_CURRENCY="VND",
         OWNER_PSIDS=OWNER,
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "main", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
     )
 
 
