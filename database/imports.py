@@ -185,6 +185,12 @@ async def _orders(
     written.problems = [
         (row["line"], row["field"], row["reason"]) for row in await _run(conn, "order_problems")
     ]
+    reported = {line for line, _, _ in written.problems}
+    written.problems += [
+        (row["line"], "", f"order {row['code']} is skipped (a problem on another of its lines)")
+        for row in await _run(conn, "skipped_lines")
+        if row["line"] not in reported
+    ]
     skipped = (await _run(conn, "skipped_counts"))[0]
     await _run(conn, "stage_variants_from_items")
     await _run(conn, "resolve_variants")

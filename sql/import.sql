@@ -104,6 +104,13 @@ WITH found AS (
 )
 SELECT line, field, reason FROM found ORDER BY line;
 
+-- name: skipped_lines
+-- The lines without a problem of their own whose order is skipped (another line's problem).
+SELECT l.line, l.code
+  FROM import_lines l JOIN import_orders o USING (code)
+ WHERE o.bad AND NOT l.bad AND l.code <> ''
+ ORDER BY l.line;
+
 -- name: skipped_counts
 -- How many orders and lines of the file are skipped (an order with any problem).
 SELECT count(*) FILTER (WHERE code <> '') AS orders, coalesce(sum(lines), 0) AS lines

@@ -314,6 +314,7 @@ def test_every_bad_row_is_reported_and_its_order_skipped_whole(
     assert report.status == 1
     assert [str(p) for p in report.problems] == [
         "line 2, column 'Mã hóa đơn': missing order code",
+        "line 3: order HD010 is skipped (a problem on another of its lines)",
         "line 4, column 'Số lượng': quantity -1 is not positive",
         "line 5, column 'Thời gian': unreadable date 'hôm qua'",
         "line 6, column 'Thành tiền': unreadable amount 'abc'",
