@@ -179,3 +179,16 @@ def vectors(searching: Settings, has_pgvector: bool) -> Settings:
         pytest.skip("this PostgreSQL server has no pgvector (the fallback is tested instead)")
     assert index.STATE.vectors
     return searching
+
+
+@pytest.fixture(scope="module")
+def own_shop_db(run: Runner, loop: BackgroundLoop) -> Iterator[str]:
+    """An empty database with the schema, of this test module's own (for imports, which
+    must not meet the session database's demo shop); its libpq URL."""
+    from database.connection import libpq_url
+    from database.demo import apply_schema
+
+    with fresh_database("shop") as url:
+        dsn = libpq_url(url)
+        run(apply_schema(dsn))
+        yield dsn

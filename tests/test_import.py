@@ -4,7 +4,6 @@ real exports look, expected contents computed by hand, every kind of bad row, re
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,29 +12,18 @@ from typing import Any
 import asyncpg
 import pytest
 
-from database.connection import libpq_url
-from database.demo import SHOP_TABLES, apply_schema, load_demo_data
+from database.demo import SHOP_TABLES, load_demo_data
 from importer.mapping import Mapping
 from importer.mapping import load as load_mapping
 from importer.run import FileReport, Options, describe, import_file, worst
-from testing.databases import fresh_database
 
 SAIGON = "Asia/Ho_Chi_Minh"
 
 
-@pytest.fixture(scope="module")
-def shop_db(run: Any) -> Iterator[str]:
-    """An empty shop database of this module's own (imports must not meet the demo shop)."""
-    with fresh_database("import") as url:
-        dsn = libpq_url(url)
-        run(apply_schema(dsn))
-        yield dsn
-
-
 @pytest.fixture
-def dsn(shop_db: str, run: Any) -> str:
+def dsn(own_shop_db: str, run: Any) -> str:
     async def empty() -> None:
-        conn = await asyncpg.connect(shop_db)
+        conn = await asyncpg.connect(own_shop_db)
         try:
             await conn.execute(f"TRUNCATE {', '.join(SHOP_TABLES)} CASCADE")
             # the shop's zone registered, as a serving process does: imports keep its rollups
@@ -44,7 +32,7 @@ def dsn(shop_db: str, run: Any) -> str:
             await conn.close()
 
     run(empty())
-    return shop_db
+    return own_shop_db
 
 
 def write(tmp_path: Path, name: str, text: str, *, bom: bool = False) -> Path:

@@ -6,7 +6,6 @@ broken workbook), with their expected orders and skipped lines (tests/data/expor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,31 +14,21 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from database.connection import libpq_url
-from database.demo import SHOP_TABLES, apply_schema
+from database.demo import SHOP_TABLES
 from importer.run import Options, describe, import_file
-from testing.databases import fresh_database
 
 FOLDER = Path(__file__).parent / "data" / "exports"
 CASES = json.loads((FOLDER / "cases.json").read_text(encoding="utf-8"))
 SAIGON = "Asia/Ho_Chi_Minh"
 
 
-@pytest.fixture(scope="module")
-def shop_db(run: Any) -> Iterator[str]:
-    with fresh_database("exports") as url:
-        dsn = libpq_url(url)
-        run(apply_schema(dsn))
-        yield dsn
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case["file"] for case in CASES])
-def test_a_held_out_export(run: Any, shop_db: str, case: dict[str, Any]) -> None:
+def test_a_held_out_export(run: Any, own_shop_db: str, case: dict[str, Any]) -> None:
     async def check() -> tuple[Any, list[asyncpg.Record]]:
-        conn = await asyncpg.connect(shop_db)
+        conn = await asyncpg.connect(own_shop_db)
         try:
             await conn.execute(f"TRUNCATE {', '.join(SHOP_TABLES)} CASCADE")
-            report = await import_file(FOLDER / case["file"], Options(shop_db, SAIGON))
+            report = await import_file(FOLDER / case["file"], Options(own_shop_db, SAIGON))
             orders = await conn.fetch(
                 "SELECT code, status, final_total_price, created_at FROM orders"
             )
