@@ -191,6 +191,18 @@ async def is_demo_shop(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval(query, psid, name))
 
 
+async def remove_demo_shop(conn: asyncpg.Connection) -> None:
+    """Remove the demo shop: its orders, catalogue, customers and staff, and the demo's own
+    knowledge entries — not entries the shop added (they only lose who added them)."""
+    await conn.execute("TRUNCATE order_items, orders")  # the rollups' truncate trigger follows
+    for table in ("product_media", "product_inventory", "products", "customers", "employees"):
+        await conn.execute(f"DELETE FROM {table}")  # a constant table name
+    catalog = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    questions = [entry["question"] for entry in catalog.get("knowledge", [])]
+    await conn.execute("DELETE FROM shop_knowledge WHERE question = ANY ($1::text[])", questions)
+    await rebuild_rollups(conn)
+
+
 async def has_shop_data(dsn: str) -> bool:
     """Whether `products` or `orders` has any row (False when the tables do not exist yet)."""
     conn = await asyncpg.connect(_dsn(dsn))

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from loguru import logger
 
-from database.demo import SHOP_TABLES, is_demo_shop, rebuild_rollups
+from database.demo import is_demo_shop, rebuild_rollups, remove_demo_shop
 from database.locks import IMPORT_LOCK_KEY
 from database.queries import load_sql
 
@@ -33,7 +33,7 @@ IMPORT_WORK_MEM = "256MB"
 
 ORDER_LINE_COLUMNS = (
     "line code ordered_at customer_name phone email employee payment_method status "
-    "order_discount tax order_total note address product_name variant product_code category "
+    "order_discount tax shipping_fee order_total note address product_name variant product_code category "
     "quantity unit_price line_total bad product_key variant_key employee_key customer_key n vkey"
 ).split()
 PRODUCT_COLUMNS = (
@@ -127,10 +127,10 @@ async def _begin(conn: asyncpg.Connection, target: Target) -> None:
         if not target.replace_demo:
             raise DemoShopPresent(
                 "this database holds the demo shop; run the import with --replace-demo to "
-                "remove it first (its products, orders, customers and staff are deleted)"
+                "remove it first (its products, orders, customers, staff and knowledge "
+                "entries are deleted; entries the shop added stay)"
             )
-        await conn.execute(f"TRUNCATE {', '.join(SHOP_TABLES)} CASCADE")
-        await rebuild_rollups(conn)
+        await remove_demo_shop(conn)
 
 
 async def write(target: Target, kind: str, records: Iterator[tuple[Any, ...]]) -> Written:
@@ -143,18 +143,16 @@ async def write(target: Target, kind: str, records: Iterator[tuple[Any, ...]]) -
         try:
             await _begin(conn, target)
             written = await _WRITERS[kind](conn, records, target)
-        except asyncpg.PostgresError as exc:
-            await tx.rollback()
+            if written.bulk and not target.dry_run:
+                await rebuild_rollups(conn)
+            if target.dry_run:
+                await tx.rollback()
+            else:
+                await tx.commit()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError) as exc:
+            # Closing the connection below ends the transaction: nothing of the file stays.
             raise WriteFailed(f"the database refused the import: {exc}") from exc
-        except BaseException:
-            await tx.rollback()
-            raise
-        if written.bulk and not target.dry_run:
-            await rebuild_rollups(conn)
-        if target.dry_run:
-            await tx.rollback()
-        else:
-            await tx.commit()
+        if not target.dry_run:
             await conn.execute("ANALYZE orders, order_items, customers, products")
         return written
     finally:
@@ -280,4 +278,4 @@ async def demo_present(dsn: str) -> bool:
         await conn.close()
 
 
-__all__ = ["Counts", "DemoShopPresent", "Target", "Written", "demo_present", "write", "SHOP_TABLES"]
+__all__ = ["Counts", "DemoShopPresent", "Target", "WriteFailed", "Written", "demo_present", "write"]

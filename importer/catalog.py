@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from importer.headers import Columns
-from importer.orders import Problem, Reading, Staged, key
+from importer.orders import LARGEST, Problem, Reading, Staged, key
 from importer.reader import Row
 from importer.values import ValueProblem, money, phone
 
@@ -48,6 +48,9 @@ class _Cells:
                 Problem(self.row.line, self.column(name), f"{value} is not a whole number")
             )
             return None
+        if value is not None and abs(value) >= LARGEST["quantity"]:
+            self.problems.append(Problem(self.row.line, self.column(name), f"{value} is too large"))
+            return None
         return None if value is None else int(value)
 
     def require(self, name: str, what: str) -> str | None:
@@ -65,6 +68,8 @@ def product_rows(rows: Iterable[Row], columns: Columns, reading: Reading) -> Ite
         price = cells.amount("unit_price")
         if price is not None and price < 0:
             cells.problems.append(Problem(row.line, cells.column("unit_price"), "negative price"))
+        if price is not None and price >= LARGEST["unit_price"]:
+            cells.problems.append(Problem(row.line, cells.column("unit_price"), "price too large"))
         stock, threshold = cells.whole("stock"), cells.whole("threshold")
         variant, code = cells.text("variant"), cells.text("product_code")
         record: tuple[Any, ...] = ()

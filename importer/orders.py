@@ -7,7 +7,7 @@ The readings every importer shares (issue 18):
   first row (Shopify): grouping takes the first value given;
 - a line's total is its own column when present, else unit price × quantity − its discount;
 - an order's final total is the file's order total when present, else the line totals minus
-  the order discount plus tax; with both, the lines must add up within a rounding tolerance
+  the order discount plus tax and shipping; with both, the lines must add up within a rounding tolerance
   (checked in SQL);
 - an order without a named customer (blank, "Khách lẻ", walk-in) belongs to the walk-in
   customer;
@@ -46,6 +46,7 @@ LINE_COLUMNS = (
     "status",
     "order_discount",
     "tax",
+    "shipping_fee",
     "order_total",
     "note",
     "address",
@@ -73,7 +74,7 @@ LARGEST = {
     "line_total": Decimal(10**10),
     "line_discount": Decimal(10**10),
 }
-_AMOUNTS = ("order_discount", "tax", "order_total", "unit_price", "line_total")
+_AMOUNTS = ("order_discount", "tax", "shipping_fee", "order_total", "unit_price", "line_total")
 # What a staging column holds when the row does not say: nothing, and "not bad".
 _DEFAULTS = tuple(False if name == "bad" else None for name in LINE_COLUMNS)
 
@@ -147,6 +148,7 @@ _ORDER_READERS: dict[str, Callable[[str, Reading], Any]] = {
     "status": lambda text, r: status(text, r.statuses),
     "order_discount": lambda text, r: abs(_order_amount(text)),
     "tax": lambda text, r: _order_amount(text),
+    "shipping_fee": lambda text, r: _order_amount(text),
     "order_total": lambda text, r: _order_amount(text),
 }
 _ORDER_TEXT = ("customer_name", "email", "employee", "payment_method", "note", "address")
@@ -282,6 +284,10 @@ class _LineReader:
             total = (price or Decimal(0)) * quantity - off
         if price is None:
             price = (total + off) / quantity
+        if abs(total) >= LARGEST["line_total"] or abs(price) >= LARGEST["unit_price"]:
+            column = self.column("line_total") or self.column("unit_price")
+            problems.append(Problem(row.line, column, f"line total {total} is too large"))
+            return
         values["quantity"] = int(quantity)
         values["unit_price"] = price
         values["line_total"] = total

@@ -72,8 +72,18 @@ _DMY = re.compile(
 )
 
 
+EARLIEST, LATEST = 1900, 2200  # a sale outside these years is a placeholder ("0001-01-01")
+
+
 def moment(text: str, tz: tzinfo, *, month_first: bool = False) -> datetime:
     """An aware datetime: an explicit offset is kept, otherwise the time is shop-local."""
+    found = _moment(text, tz, month_first=month_first)
+    if not EARLIEST <= found.year <= LATEST:
+        raise ValueProblem(f"date {str(text).strip()!r} is out of range")
+    return found
+
+
+def _moment(text: str, tz: tzinfo, *, month_first: bool = False) -> datetime:
     raw = str(text).strip()
     if not raw:
         raise ValueProblem("empty date")

@@ -19,6 +19,7 @@ CREATE TEMP TABLE import_lines (
     status         int,
     order_discount text,               -- amounts come as text (see `type_order_lines`)
     tax            text,
+    shipping_fee   text,
     order_total    text,
     note           text,
     address        text,
@@ -44,6 +45,7 @@ CREATE TEMP TABLE import_lines (
 ALTER TABLE import_lines
       ALTER COLUMN order_discount TYPE numeric USING order_discount::numeric,
       ALTER COLUMN tax TYPE numeric USING tax::numeric,
+      ALTER COLUMN shipping_fee TYPE numeric USING shipping_fee::numeric,
       ALTER COLUMN order_total TYPE numeric USING order_total::numeric,
       ALTER COLUMN unit_price TYPE numeric USING unit_price::numeric,
       ALTER COLUMN line_total TYPE numeric USING line_total::numeric;
@@ -75,6 +77,7 @@ SELECT code,
        (array_agg(order_discount) FILTER (WHERE order_discount IS NOT NULL))[1]
            AS order_discount,
        (array_agg(tax) FILTER (WHERE tax IS NOT NULL))[1] AS tax,
+       (array_agg(shipping_fee) FILTER (WHERE shipping_fee IS NOT NULL))[1] AS shipping_fee,
        (array_agg(order_total) FILTER (WHERE order_total IS NOT NULL))[1]
            AS order_total,
        (array_agg(note) FILTER (WHERE note IS NOT NULL))[1] AS note,
@@ -86,9 +89,10 @@ SELECT code,
 ANALYZE import_orders;
 
 -- name: order_problems
--- Orders whose lines read but do not make an order: no date on any line, or line totals
--- that miss the file's order total by more than rounding (half a percent of the total, at
--- least a hundredth per line). Marks them bad and returns (line, field, reason).
+-- Orders whose lines read but do not make an order: no date on any line, line totals (less
+-- the order discount, plus tax and shipping) that miss the file's order total by more than
+-- rounding (half a percent of the total, at least a hundredth per line), or sums too large
+-- to store. Marks them bad and returns (line, field, reason).
 WITH found AS (
     SELECT code, first_line AS line, 'ordered_at' AS field, 'missing order date' AS reason
       FROM import_orders
@@ -96,12 +100,19 @@ WITH found AS (
     UNION ALL
     SELECT code, first_line, 'order_total',
            format('the lines add up to %s, the order total is %s',
-                  trim_scale(lines_total - coalesce(order_discount, 0) + coalesce(tax, 0)),
+                  trim_scale(lines_total - coalesce(order_discount, 0) + coalesce(tax, 0)
+                             + coalesce(shipping_fee, 0)),
                   trim_scale(order_total))
       FROM import_orders
      WHERE NOT bad AND ordered_at IS NOT NULL AND order_total IS NOT NULL
-       AND abs(lines_total - coalesce(order_discount, 0) + coalesce(tax, 0) - order_total)
+       AND abs(lines_total - coalesce(order_discount, 0) + coalesce(tax, 0)
+               + coalesce(shipping_fee, 0) - order_total)
            > greatest(0.005 * abs(order_total), 0.01 * lines)
+    UNION ALL
+    SELECT code, first_line, 'quantity', 'the order is too large to store'
+      FROM import_orders
+     WHERE NOT bad AND (abs(lines_total) >= 1e10 OR units >= 2147483648
+                        OR abs(coalesce(order_total, 0)) >= 1e10)
 ), marked AS (
     UPDATE import_orders o SET bad = true FROM found f WHERE o.code = f.code
 )
@@ -159,23 +170,26 @@ DELETE FROM import_variants a USING import_variants b
 
 -- name: resolve_variants
 -- Each variant's product and inventory line: an existing line with its barcode; else the
--- existing product of the same folded name (the oldest) and its line of the same variant;
--- else new ids from the keys.
+-- existing product of the same name as keyed (shop_name_key; the oldest) and its line of
+-- the same variant (the import's own first, so a re-import picks the same one); else new
+-- ids from the keys.
 UPDATE import_variants v SET inventory_id = pi.id, product_id = pi.product_id
   FROM product_inventory pi WHERE pi.barcode = v.code;
-UPDATE import_variants v
-   SET product_id = coalesce(
-       (SELECT p.id FROM products p WHERE p.name_folded = v.product_key
-         ORDER BY p.created_at, p.id LIMIT 1),
-       md5('product:' || v.product_key)::uuid)
- WHERE v.product_id IS NULL;
+UPDATE import_variants v SET product_id = p.id
+  FROM (SELECT DISTINCT ON (key) id, key
+          FROM (SELECT id, created_at, shop_name_key(name) AS key FROM products) k
+         ORDER BY key, created_at, id) p
+ WHERE v.product_id IS NULL AND p.key = v.product_key;
+UPDATE import_variants SET product_id = md5('product:' || product_key)::uuid
+ WHERE product_id IS NULL;
 UPDATE import_variants v
    SET inventory_id = coalesce(
        (SELECT pi.id FROM product_inventory pi
          WHERE pi.product_id = v.product_id
-           AND shop_fold(coalesce(pi.classification, '')) = v.variant_key
+           AND shop_name_key(coalesce(pi.classification, '')) = v.variant_key
            AND (v.code IS NULL OR pi.barcode IS NULL)
-         ORDER BY pi.created_at, pi.id LIMIT 1),
+         ORDER BY pi.id = md5('inventory:' || v.vkey)::uuid DESC, pi.created_at, pi.id
+         LIMIT 1),
        md5('inventory:' || v.vkey)::uuid)
  WHERE v.inventory_id IS NULL;
 
@@ -302,7 +316,7 @@ UPDATE import_persons p SET id = c.id, existing = true
    AND c.email = lower(p.email);
 UPDATE import_persons p SET id = e.id::text, existing = true
   FROM (SELECT DISTINCT ON (key) id, key
-          FROM (SELECT id, created_at, shop_fold(btrim(name)) AS key FROM employees) k
+          FROM (SELECT id, created_at, shop_name_key(name) AS key FROM employees) k
          ORDER BY key, created_at, id) e
  WHERE p.kind = 'employee' AND e.key = p.key;
 UPDATE import_persons SET id = CASE kind WHEN 'employee' THEN md5('employee:' || key)::uuid::text
@@ -345,8 +359,9 @@ WITH added AS (
 SELECT (SELECT count(*) FROM added) AS created, (SELECT count(*) FROM changed) AS updated;
 
 -- name: upsert_employees
--- Employees: new ones added (role "staff" unless the file says); a role the file gives
--- replaces the shop's where it differs. Returns (created, updated).
+-- Employees: new ones added (role "staff" unless the file says). A role the file gives
+-- replaces one the import set itself, or fills a missing one — never the role of staff the
+-- shop's app made (a role decides who sees the shop's numbers). Returns (created, updated).
 WITH added AS (
     INSERT INTO employees (id, name, role)
     SELECT id::uuid, name, coalesce(role, 'staff')
@@ -358,6 +373,8 @@ WITH added AS (
       FROM import_persons p
      WHERE p.kind = 'employee' AND e.id = p.id::uuid AND p.role IS NOT NULL
        AND e.role IS DISTINCT FROM p.role
+       AND (e.role IS NULL OR e.id = md5('employee:' || p.key)::uuid)
+       AND e.messenger_psid IS NULL
     RETURNING e.id
 )
 SELECT (SELECT count(*) FROM added) AS created, (SELECT count(*) FROM changed) AS updated;
@@ -371,7 +388,8 @@ WITH rows AS (
            o.units::int AS total_quantity, o.lines_total AS subtotal_price,
            coalesce(o.order_discount, 0) AS discount, coalesce(o.tax, 0) AS tax,
            coalesce(o.order_total,
-                    o.lines_total - coalesce(o.order_discount, 0) + coalesce(o.tax, 0))
+                    o.lines_total - coalesce(o.order_discount, 0) + coalesce(o.tax, 0)
+                    + coalesce(o.shipping_fee, 0))
                AS final_total_price,
            o.payment_method, o.address AS shipping, o.note, o.ordered_at AS created_at
       FROM import_orders o

@@ -231,6 +231,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT regexp_replace(shop_fold(value), '[^[:alnum:]]+', '', 'g')
 $$;
 
+-- A name as the importer keys it (importer/orders.py `key`): composed (NFC), folded, trimmed,
+-- spacing collapsed ("Cà  phê " = "ca phe"), to match the shop's own rows.
+CREATE OR REPLACE FUNCTION shop_name_key(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT regexp_replace(btrim(shop_fold(normalize(value, NFC))), '\s+', ' ', 'g')
+$$;
+
 -- A product's searchable words, as written and accent-folded ("Trà Sữa" and "tra sua"):
 -- the full-text half of product search, indexed below. Immutable, so it can be indexed;
 -- queries call it with the same arguments to use the index. Self-contained (the fold map

@@ -510,3 +510,60 @@ def test_a_line_a_later_export_dropped_is_removed(run: Any, dsn: str, tmp_path: 
     assert [r["total_price"] for r in left] == [Decimal(10), Decimal(20)]
     assert rows(run, dsn, "SELECT final_total_price AS t FROM orders") == [{"t": Decimal(30)}]
     assert_rollups_match(run, dsn)
+
+
+def test_what_the_review_found(run: Any, dsn: str, tmp_path: Path) -> None:
+    """Placeholder dates, amounts too large to store and Shopify's shipping are row-level;
+    an employees file never changes the role of staff the shop's app made; names typed with
+    decomposed accents or double spaces match the shop's own rows."""
+
+    async def seed() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO employees (name, role, messenger_psid) VALUES ('Hoa Pham', 'owner', '999')"
+            )
+            await conn.execute("INSERT INTO products (name) VALUES ('Cà  phê')")
+        finally:
+            await conn.close()
+
+    run(seed())
+    staff = write(tmp_path, "staff.csv", "Tên nhân viên,Chức danh\nHoa  Pham,Nhân viên bán hàng\n")
+    assert do_import(run, dsn, staff).status == 0
+    assert rows(run, dsn, "SELECT name, role FROM employees") == [
+        {"name": "Hoa Pham", "role": "owner"}
+    ]
+    text = (
+        "Name,Created at,Subtotal,Shipping,Taxes,Total,Lineitem quantity,Lineitem name,"
+        "Lineitem price\n"
+        "#1,2026-11-03 10:00:00 +0700,48.00,10.00,4.80,62.80,1,Ca\u0300 phê,48.00\n"
+        "#2,0001-01-01 00:00:00,5.00,,,5.00,1,Tea,5.00\n"
+        "#3,2026-11-03 11:00:00 +0700,,,,,100000,Gold,1000000\n"
+        "#4,2026-11-03 12:00:00 +0700,,,,,1,Tea,5.00\n"
+    )
+    report = do_import(run, dsn, write(tmp_path, "shopify.csv", text))
+    assert [str(p) for p in report.problems] == [
+        "line 3, column 'Created at': date '0001-01-01 00:00:00' is out of range",
+        "line 4, column 'Lineitem price': line total 100000000000 is too large",
+    ]
+    totals = rows(run, dsn, "SELECT code, final_total_price AS t FROM orders ORDER BY code")
+    assert totals == [{"code": "#1", "t": Decimal("62.80")}, {"code": "#4", "t": Decimal("5.00")}]
+    # "Cà  phê" (the app's, double space) and "Cà phê" written with a combining grave: one product
+    assert rows(run, dsn, "SELECT count(*) AS n FROM products") == [{"n": 2}]
+    stock = write(tmp_path, "stock.csv", "Tên hàng,Giá bán,Tồn kho\nTea,5.00,3000000000\n")
+    assert do_import(run, dsn, stock).problems[0].reason == "3000000000 is too large"
+
+
+def test_one_product_with_and_without_its_code_imports_the_same_twice(
+    run: Any, dsn: str, tmp_path: Path
+) -> None:
+    text = (
+        "Mã hóa đơn,Thời gian,Mã hàng,Tên hàng,Số lượng,Thành tiền\n"
+        "HD1,05/11/2026 09:00,A1,Trà sữa,1,30.000\n"
+        "HD2,05/11/2026 10:00,,Trà sữa,1,30.000\n"
+    )
+    path = write(tmp_path, "mixed.csv", text)
+    do_import(run, dsn, path)
+    for _ in range(2):
+        again = do_import(run, dsn, path)
+        assert counts(again)["order_items"] == (0, 0, 2, 0)
