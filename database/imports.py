@@ -269,13 +269,4 @@ _WRITERS = {
 }
 
 
-async def demo_present(dsn: str) -> bool:
-    """Whether the database holds the demo shop."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await is_demo_shop(conn)
-    finally:
-        await conn.close()
-
-
-__all__ = ["Counts", "DemoShopPresent", "Target", "WriteFailed", "Written", "demo_present", "write"]
+__all__ = ["Counts", "DemoShopPresent", "Target", "WriteFailed", "Written", "write"]

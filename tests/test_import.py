@@ -373,10 +373,17 @@ def test_a_database_holding_the_demo_shop_asks_to_remove_it_first(
     refused = do_import(run, dsn, path)
     assert refused.status == 2 and "--replace-demo" in (refused.error or "")
     assert rows(run, dsn, "SELECT count(*) AS n FROM orders WHERE code IS NOT NULL") == [{"n": 0}]
+    rows(run, dsn, "INSERT INTO shop_knowledge (question, answer, added_by, source)"
+         " VALUES ('Do you deliver to Thu Duc?', 'Yes', 'owner', 'manual') RETURNING id")  # fmt: skip
     replaced = do_import(run, dsn, path, replace_demo=True)
     assert replaced.status == 0
     codes = rows(run, dsn, "SELECT code FROM orders ORDER BY code")
     assert [c["code"] for c in codes] == ["#1001", "#1002"]  # the demo's orders are gone
+    # the demo's staff and its own knowledge entries are gone; the shop's entry stays
+    assert rows(run, dsn, "SELECT count(*) AS n FROM employees") == [{"n": 0}]
+    kept = rows(run, dsn, "SELECT question FROM shop_knowledge")
+    assert kept == [{"question": "Do you deliver to Thu Duc?"}]
+    assert_rollups_match(run, dsn)
 
 
 def test_products_customers_and_staff_files(run: Any, dsn: str, tmp_path: Path) -> None:
