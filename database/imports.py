@@ -22,7 +22,7 @@ from database.queries import load_sql
 
 SQL = load_sql("import.sql")
 OWN_SQL = load_sql("database.sql")
-BATCH = 20_000  # records per COPY; one batch is read while the previous one is sent
+BATCH = 20_000  # records per COPY
 # From this many order lines, write with triggers off when allowed (a superuser, as the
 # embedded server's is): the foreign-key checks are most of a large write's time, and the
 # rows are consistent by construction (every id was just resolved or inserted in this
@@ -216,11 +216,14 @@ async def _orders(
     return written
 
 
-async def _people(conn: asyncpg.Connection, written: Written, target: Target, source: str) -> None:
-    """Resolve the staged people and write them (`source` fills the staging table)."""
-    if source != "stage_only":
+async def _people(
+    conn: asyncpg.Connection, written: Written, target: Target, fill: str | None = None
+) -> None:
+    """Resolve the staged people and write them; `fill` names the query that stages them
+    (from the orders), else they were COPYed already (a customers or staff file)."""
+    if fill is not None:
         await _run(conn, "stage_people")
-        await _run(conn, source)
+        await _run(conn, fill)
     await _run(conn, "resolve_people", target.country_code)
     rows = await conn.fetch("SELECT kind, count(*) AS n FROM import_persons GROUP BY kind")
     found = {row["kind"]: int(row["n"]) for row in rows}
@@ -228,7 +231,7 @@ async def _people(conn: asyncpg.Connection, written: Written, target: Target, so
         ("customer", "customers", "upsert_customers", (WALK_IN_NAME,)),
         ("employee", "employees", "upsert_employees", ()),
     ):
-        if kind not in found and source == "stage_only":
+        if kind not in found and fill is None:
             continue
         created, updated = _pair((await _run(conn, query, *args))[0])
         written.tables[table] = Counts(created, updated, found.get(kind, 0) - created - updated)
@@ -257,7 +260,7 @@ async def _persons(
     written = Written()
     await _run(conn, "stage_people")
     await _copy(conn, "import_people", PERSON_COLUMNS, records)
-    await _people(conn, written, target, "stage_only")
+    await _people(conn, written, target)
     return written
 
 

@@ -25,46 +25,16 @@ from functools import lru_cache
 from typing import Any
 
 from core.text import fold
+from database.imports import ORDER_LINE_COLUMNS
 from importer.headers import Columns
 from importer.reader import Row
 from importer.values import ValueProblem, moment, money, phone, status
 
-WALK_IN = "walk-in"
 _WALK_IN_NAMES = frozenset(
     {"", "khach le", "khach vang lai", "walk in", "walk-in", "walkin", "guest", "khach"}
 )
-# The staging table's columns (sql/import.sql `stage_order_lines`), in order.
-LINE_COLUMNS = (
-    "line",
-    "code",
-    "ordered_at",
-    "customer_name",
-    "phone",
-    "email",
-    "employee",
-    "payment_method",
-    "status",
-    "order_discount",
-    "tax",
-    "shipping_fee",
-    "order_total",
-    "note",
-    "address",
-    "product_name",
-    "variant",
-    "product_code",
-    "category",
-    "quantity",
-    "unit_price",
-    "line_total",
-    "bad",
-    "product_key",
-    "variant_key",
-    "employee_key",
-    "customer_key",
-    "n",
-    "vkey",
-)
+# The staging table's columns, in order: the database side's list (database/imports.py).
+LINE_COLUMNS = ORDER_LINE_COLUMNS
 
 
 # Amounts the tables can hold: money is numeric(12, 2), a quantity an int.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from database.imports import Counts, DemoShopPresent, Target, WriteFailed, write
 from importer.catalog import people_rows, product_rows
-from importer.headers import KINDS, Columns, HeaderProblem, for_kind, kind_of, match, missing
+from importer.headers import Columns, HeaderProblem, for_kind, kind_of, match, missing
 from importer.mapping import Mapping
 from importer.orders import Problem, Reading, Staged, staged_lines
 from importer.reader import FileProblem, Row, read_csv, read_xlsx
@@ -110,13 +110,8 @@ async def import_file(
     report.problems.sort(key=lambda p: p.line)
     report.tables = written.tables
     if kind != "orders":
-        report.tables.setdefault(_TABLE_OF[kind], Counts()).skipped = len(
-            {p.line for p in report.problems}
-        )
+        report.tables.setdefault(kind, Counts()).skipped = len({p.line for p in report.problems})
     return report
-
-
-_TABLE_OF = {"products": "products", "customers": "customers", "employees": "employees"}
 
 
 def _staged(kind: str, rows: Iterable[Row], columns: Columns, reading: Reading) -> Iterator[Staged]:
@@ -174,4 +169,4 @@ def describe(report: FileReport, dry_run: bool = False) -> list[str]:
     return lines
 
 
-__all__ = ["KINDS", "FileReport", "Options", "describe", "import_file", "worst"]
+__all__ = ["FileReport", "Options", "describe", "import_file", "worst"]

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from config import Settings
 from database import state
 from database.connection import libpq_url
+from importer.headers import KINDS
 
 T = TypeVar("T")
 
@@ -304,7 +305,7 @@ def embeddings_status() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(["orders", "products", "customers", "employees"]),
+    type=click.Choice(KINDS),
     help="What the files hold (default: read from their columns).",
 )
 @click.option(
