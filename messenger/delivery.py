@@ -16,8 +16,11 @@ What failed decides what happens next:
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
@@ -73,7 +76,10 @@ async def deliver(
             await after_refusal(part)
             continue
         if graph.dry_run:
-            _log_dry_run(part)
+            if part.purpose == outbox.CHART:
+                await _write_chart(settings, part)
+            else:
+                _log_dry_run(part)
             await outbox.mark(part.id, "dry_run")
             continue
         if part.state == "ambiguous":
@@ -135,13 +141,77 @@ async def after_refusal(part: outbox.Part) -> None:
         await escalations.requeue_relay(part.escalation_id)
 
 
+async def _write_chart(settings: Settings, part: outbox.Part) -> None:
+    """A dry run's chart: written to CHARTS_DIR, and the log names the file to open."""
+    file = await outbox.attachment(part.id)
+    if file is None:
+        logger.warning("Dry run: part {} has no picture recorded", part.part)
+        return
+    folder = settings.CHARTS_DIR
+    path = folder / f"{part.recipient_psid}-{part.id}-{file.filename}"
+    await asyncio.to_thread(_write_file, path, file.content)
+    logger.info(
+        "Dry run, not sent to {} (chart part {}): picture written to {}",
+        part.recipient_psid,
+        part.part,
+        path,
+    )
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
 async def _send_with_retries(
     settings: Settings, graph: GraphClient, part: outbox.Part
 ) -> SendResult:
+    if part.purpose == outbox.CHART:
+        return await _send_chart(settings, graph, part)
+    return await _with_retries(settings, lambda: _send(graph, part))
+
+
+async def _send_chart(settings: Settings, graph: GraphClient, part: outbox.Part) -> SendResult:
+    """Upload the part's picture (once: its id is kept), then send the message carrying it."""
+    file = await outbox.attachment(part.id)
+    if file is None:
+        return SendResult(Outcome.PERMANENT, error="the chart's picture was not recorded")
+    attachment_id = file.attachment_id
+    if attachment_id is None:
+        started = time.perf_counter()
+        upload = await _with_retries(
+            settings,
+            lambda: graph.upload_attachment(file.filename, file.content, file.content_type),
+        )
+        if upload.outcome is not Outcome.SENT or not upload.attachment_id:
+            return (
+                upload
+                if upload.outcome is not Outcome.SENT
+                else SendResult(Outcome.TRANSIENT, error="the upload returned no attachment_id")
+            )
+        attachment_id = upload.attachment_id
+        await outbox.uploaded(part.id, attachment_id)
+        logger.info(
+            "Chart {} ({} bytes) uploaded as {} in {:.0f} ms",
+            file.filename,
+            len(file.content),
+            attachment_id,
+            (time.perf_counter() - started) * 1000,
+        )
+    body = {
+        **part.body,
+        "attachment": {"type": "image", "payload": {"attachment_id": attachment_id}},
+    }
+    sending = replace(part, body=body, purpose="chart_message")
+    return await _with_retries(settings, lambda: _send(graph, sending))
+
+
+async def _with_retries(settings: Settings, call: Callable[[], SendResult]) -> SendResult:
+    """One Graph API call in a thread, retried at once on transient errors (SEND_RETRIES)."""
     delay = 0.5
     result = SendResult(Outcome.TRANSIENT, error="not attempted")
     for attempt in range(settings.SEND_RETRIES + 1):
-        result = await asyncio.to_thread(_send, graph, part)
+        result = await asyncio.to_thread(call)
         if result.outcome is not Outcome.TRANSIENT:
             return result
         if attempt < settings.SEND_RETRIES:

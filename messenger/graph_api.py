@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -47,6 +47,7 @@ class SendResult:
     code: int | None = None
     subcode: int | None = None
     error: str | None = None
+    attachment_id: str | None = None  # an uploaded file's id (message_attachments)
 
     @property
     def delivered(self) -> bool:
@@ -111,10 +112,33 @@ class GraphClient:
         """POST one Send API (or other /me/ edge) request; blocking — call it from a thread."""
         if self.dry_run:
             return SendResult(Outcome.DRY_RUN)
-        url = self.url if path is None else self.url.rsplit("/", 1)[0] + f"/{path}"
+        url = self.url if path is None else self._edge(path)
         body = {**payload, "access_token": self.settings.FB_PAGE_ACCESS_TOKEN}
+        return self._request(url, json=body)
+
+    def upload_attachment(self, filename: str, content: bytes, content_type: str) -> SendResult:
+        """Upload a picture (`POST /me/message_attachments`, multipart: a `message` field with
+        the attachment's type and `is_reusable`, the file in `filedata`); its
+        `attachment_id` sends it. Blocking — call it from a thread."""
+        if self.dry_run:
+            return SendResult(Outcome.DRY_RUN)
+        message = {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
+        form = {
+            "message": json.dumps(message),
+            "access_token": self.settings.FB_PAGE_ACCESS_TOKEN or "",
+        }
+        files = {"filedata": (filename, content, content_type)}
+        result = self._request(self._edge("message_attachments"), data=form, files=files)
+        if result.outcome is Outcome.AMBIGUOUS:  # uploading again only makes a spare copy
+            return replace(result, outcome=Outcome.TRANSIENT)
+        return result
+
+    def _edge(self, path: str) -> str:
+        return self.url.rsplit("/", 1)[0] + f"/{path}"
+
+    def _request(self, url: str, **request: Any) -> SendResult:
         try:
-            response = self._session().post(url, json=body, timeout=self.settings.GRAPH_API_TIMEOUT)
+            response = self._session().post(url, timeout=self.settings.GRAPH_API_TIMEOUT, **request)
         except requests.ConnectTimeout:
             return SendResult(Outcome.TRANSIENT, error="connect timeout")
         except requests.Timeout:
@@ -126,7 +150,12 @@ class GraphClient:
         except ValueError:
             data = None
         if response.ok and isinstance(data, dict) and "error" not in data:
-            return SendResult(Outcome.SENT, message_id=data.get("message_id"))
+            attachment = data.get("attachment_id")
+            return SendResult(
+                Outcome.SENT,
+                message_id=data.get("message_id"),
+                attachment_id=str(attachment) if attachment is not None else None,
+            )
         return classify_error(response.status_code, data)
 
     def send_message(

@@ -19,6 +19,7 @@ from database import connection, load_sql
 
 SQL = load_sql("pipeline.sql")
 ACTIONS = ("handover", "release")  # parts that are thread-control calls, not messages
+CHART = "chart"  # a part that sends an uploaded picture (outbox_files)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,17 @@ class NewPart:
     tag: str | None = None
     purpose: str = "reply"
     escalation_id: int | None = None
+    file: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a part sends (a chart): uploaded to the Send API, then sent by its id."""
+
+    filename: str
+    content: bytes
+    content_type: str = "image/png"
+    attachment_id: str | None = None
 
 
 @dataclass
@@ -127,7 +139,29 @@ async def add_parts(event_key: str, new: list[NewPart]) -> list[Part]:
                     part.escalation_id,
                 ],
             )
+            if part.file is not None:
+                await tx.execute_query(
+                    SQL["outbox_file_add"],
+                    [event_key, number, part.file.filename, part.file.content_type,
+                     part.file.content],
+                )  # fmt: skip
     return await parts(event_key)
+
+
+async def attachment(part_id: int) -> Attachment | None:
+    """The file part `part_id` carries, if any."""
+    rows = await connection().execute_query_dict(SQL["outbox_file"], [part_id])
+    if not rows:
+        return None
+    row = rows[0]
+    return Attachment(
+        row["filename"], bytes(row["content"]), row["content_type"], row["attachment_id"]
+    )
+
+
+async def uploaded(part_id: int, attachment_id: str) -> None:
+    """Remember the Send API's id of the part's uploaded file."""
+    await connection().execute_query(SQL["outbox_file_uploaded"], [part_id, attachment_id])
 
 
 async def mark(

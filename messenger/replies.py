@@ -8,7 +8,7 @@ from assistant.reply import AssistantReply
 from core.language import detect_language
 from desk.turn import Outgoing
 from messenger.events import Event, EventKind
-from messenger.outbox import NewPart
+from messenger.outbox import CHART, Attachment, NewPart
 from messenger.split import split_message
 
 QUICK_REPLY_TITLE_LIMIT = 20
@@ -130,6 +130,15 @@ def outgoing_parts(item: Outgoing) -> list[NewPart]:
     ]
 
 
+def chart_parts(reply: AssistantReply, psid: str) -> list[NewPart]:
+    """A part per chart: the picture is uploaded when it is sent (messenger.delivery)."""
+    body = {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
+    return [
+        NewPart(psid, body, purpose=CHART, file=Attachment(chart.filename, chart.png))
+        for chart in reply.charts
+    ]
+
+
 def reply_parts(reply: AssistantReply, psid: str) -> list[NewPart]:
     """Every part a reply causes, in sending order: what the sender is told first (a staff
     notice, answers that waited), the reply, then messages to others and handover actions
@@ -141,6 +150,7 @@ def reply_parts(reply: AssistantReply, psid: str) -> list[NewPart]:
         for text in reply.before
         for chunk in split_message(text)
     ]
+    parts += chart_parts(reply, psid)
     parts += [NewPart(psid, body) for body in assistant_bodies(reply)]
     for item in reply.outgoing:
         parts += outgoing_parts(item)

@@ -37,6 +37,20 @@ INSERT INTO outbox_messages (event_key, part, recipient_psid, body, messaging_ty
 VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
 ON CONFLICT (event_key, part) DO NOTHING;
 
+-- name: outbox_file_add
+-- The file of part $2 of event $1 (recorded with the part, in its transaction).
+INSERT INTO outbox_files (part_id, filename, content_type, content)
+SELECT id, $3, $4, $5 FROM outbox_messages WHERE event_key = $1 AND part = $2
+ON CONFLICT (part_id) DO NOTHING;
+
+-- name: outbox_file
+-- The file a part carries, and its attachment id once uploaded.
+SELECT filename, content_type, content, attachment_id FROM outbox_files WHERE part_id = $1;
+
+-- name: outbox_file_uploaded
+-- Meta's id of the uploaded file: a resumed send reuses it.
+UPDATE outbox_files SET attachment_id = $2, uploaded_at = now() WHERE part_id = $1;
+
 -- name: outbox_mark
 -- Record what happened to one part.
 UPDATE outbox_messages

@@ -945,3 +945,14 @@ BEGIN
         ON CONFLICT (zone) DO UPDATE SET built_at = now();
 END
 $$;
+
+-- A picture an outgoing part carries (a chart): kept with its part so a retried job uploads the
+-- same file; the Send API's attachment id once uploaded, so a resumed send does not upload twice.
+CREATE TABLE IF NOT EXISTS outbox_files (
+    part_id       bigint PRIMARY KEY REFERENCES outbox_messages (id) ON DELETE CASCADE,
+    filename      text NOT NULL,
+    content_type  text NOT NULL,
+    content       bytea NOT NULL,
+    attachment_id text,
+    uploaded_at   timestamptz
+);

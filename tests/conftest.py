@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -192,3 +193,17 @@ def own_shop_db(run: Runner, loop: BackgroundLoop) -> Iterator[str]:
         dsn = libpq_url(url)
         run(apply_schema(dsn))
         yield dsn
+
+
+@contextmanager
+def captured_logs(level: str = "DEBUG") -> Iterator[list[str]]:
+    """The log lines written inside the block (open it after `create_app`, which resets
+    the log sinks)."""
+    from loguru import logger
+
+    lines: list[str] = []
+    sink = logger.add(lambda message: lines.append(str(message)), level=level)
+    try:
+        yield lines
+    finally:
+        logger.remove(sink)

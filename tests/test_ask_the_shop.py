@@ -71,7 +71,7 @@ def shop(
 
     async def clean() -> None:
         await connection().execute_query(
-            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages"
+            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages CASCADE"
         )
         await connection().execute_query(
             "DELETE FROM shop_knowledge WHERE source = 'staff_answer' OR added_by <> $1", [OWNER]

@@ -13,12 +13,10 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from loguru import logger
 
 from config import ConfigError, Settings, load_settings
 from database import connection
@@ -26,7 +24,7 @@ from llm_api import ask_assistant
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext
 from testing.fakes.graph import FakeGraph, graph_error
-from tests.conftest import make_settings
+from tests.conftest import captured_logs, make_settings
 from tests.test_ask_the_shop import MAI, MANAGER, OWNER, STAFF, Clock, rows, say, texts
 
 # A word nobody else writes: it is how the test finds every copy of the shopper's question.
@@ -103,7 +101,7 @@ def desk(
 
     async def clean() -> None:
         await connection().execute_query(
-            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages"
+            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages CASCADE"
         )
         await connection().execute_query("DELETE FROM shop_knowledge WHERE source = 'staff_answer'")
 
@@ -322,18 +320,6 @@ def callback_app(callback_settings: Settings, loop: Any) -> Flask:
 def lookups(graph: FakeGraph) -> FakeGraph:
     graph.reset()
     return graph
-
-
-@contextmanager
-def captured_logs(level: str = "DEBUG") -> Iterator[list[str]]:
-    """The log lines written inside the block (open it after `create_app`, which resets
-    the log sinks)."""
-    lines: list[str] = []
-    sink = logger.add(lambda message: lines.append(str(message)), level=level)
-    try:
-        yield lines
-    finally:
-        logger.remove(sink)
 
 
 def chat(run: Any, psid: str, settings: Settings) -> None:

@@ -43,7 +43,7 @@ def rows(run: Any, sql: str, *params: Any) -> list[dict[str, Any]]:
 def clean_desk(run: Any, demo_shop: Any) -> Iterator[None]:
     async def clean() -> None:
         await connection().execute_query(
-            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages"
+            "TRUNCATE escalations, thread_control, staff_notices, inbox_events, outbox_messages CASCADE"
         )
         await connection().execute_query("DELETE FROM shop_knowledge WHERE source = 'staff_answer'")
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from loguru import logger
 
 from config import Settings
+from core.periods import local_today
 from database import QueryTimeout, state
 from desk import answers, knowledge, service
 from desk.staff import StaffMember, staff_member
@@ -44,6 +45,7 @@ from tools.args import (
     validate_args,
 )
 from tools.catalog import ShopCatalog
+from tools.charts.spec import chart_arguments, chart_of
 from tools.formatting import format_result
 from tools.metrics.args import MetricsArgs
 from tools.metrics.engine import MetricsQueries
@@ -116,7 +118,14 @@ def _analytics(method: str) -> Handler:
 
 
 async def _query_metrics(tools: LLMShopTools, args: dict[str, Any], caller: Caller) -> Any:
-    return await tools.metrics.query_metrics(**args)
+    if not args.pop("chart", False):
+        return await tools.metrics.query_metrics(**args)
+    # A chart: the same figures, grouped and compared as a picture needs them.
+    today = local_today(tools.settings.tz)
+    data = await tools.metrics.query_metrics(**chart_arguments(args, today))
+    language = caller.turn.language if caller.turn is not None else "en"
+    data["chart"] = chart_of(data, language, tools.settings.SHOP_CURRENCY).as_dict()
+    return data
 
 
 NOT_SOLD_NOTE = (

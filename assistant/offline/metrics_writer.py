@@ -13,50 +13,25 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from tools.metrics.labels import (
+    LABELS,
+    MONTHS_EN,
+    NONE_VI,
+    PAYMENTS,
+    WEEKDAY_NAMES_VI,
+    WEEKDAYS_EN,
+    WEEKDAYS_VI,
+)
+
 Rows = list[dict[str, Any]]
 ALL_TIME = date(2000, 1, 1)  # the parser's "all time"
 MAX_ROWS = 8  # a ranking's rows
 MAX_SERIES = 12  # a series in time order: a year of months, a day's opening hours
 TIME = ("day", "week", "month", "weekday", "hour")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-WEEKDAYS_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
-WEEKDAY_NAMES_VI = {
-    "Monday": "Thứ Hai",
-    "Tuesday": "Thứ Ba",
-    "Wednesday": "Thứ Tư",
-    "Thursday": "Thứ Năm",
-    "Friday": "Thứ Sáu",
-    "Saturday": "Thứ Bảy",
-    "Sunday": "Chủ Nhật",
-}
-LABELS = {
-    "revenue": ("Revenue", "Doanh thu"),
-    "orders": ("Orders", "Số đơn"),
-    "average_order_value": ("Average order", "Giá trị trung bình mỗi đơn"),
-    "units_sold": ("Units sold", "Số lượng bán ra"),
-    "customers": ("Customers", "Số khách"),
-    "new_customers": ("New customers", "Khách mới"),
-    "cancelled_orders": ("Cancelled orders", "Đơn hủy"),
-    "cancelled_value": ("Value of cancelled orders", "Giá trị đơn hủy"),
-    "refunded_orders": ("Refunded orders", "Đơn hoàn tiền"),
-    "refunded_value": ("Refunded", "Tiền hoàn cho khách"),
-    "pending_orders": ("Pending orders", "Đơn đang chờ"),
-    "discounts": ("Discounts", "Giảm giá"),
-    "tax": ("Tax", "Thuế"),
-    "items_per_order": ("Items per order", "Số món mỗi đơn"),
-}
-PAYMENTS = {
-    "bank": ("bank transfer", "chuyển khoản"),
-    "cash": ("cash", "tiền mặt"),
-    "card": ("card", "thẻ"),
-    "e-wallet": ("e-wallet", "ví điện tử"),
-    "(not recorded)": ("(not recorded)", "(không ghi)"),
-}
 FILTER_WORDS = {
     "product": ("product", "sản phẩm"),
     "category": ("category", "danh mục"),
@@ -90,11 +65,6 @@ COUNT_UNITS = {
     "cancelled_orders": ("cancelled", "đơn hủy"),
     "refunded_orders": ("refunded", "đơn hoàn"),
     "pending_orders": ("pending", "đơn chờ"),
-}
-NONE_VI = {
-    "(no staff member)": "(không có nhân viên)",
-    "(not recorded)": "(không ghi)",
-    "(none)": "(không có)",
 }
 PREMIUM = {"premium": ("premium", "thành viên"), "regular": ("regular", "thường")}
 ASK_NEXT = {

@@ -11,15 +11,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from assistant.offline.analysis import analyse
+from assistant.offline.analysis import Analysis, analyse
 from assistant.offline.builders import owner_call, shopper_call
+from assistant.offline.charts import asks_for_chart
 from assistant.offline.followup import continue_previous, follow_up
-from assistant.offline.intent import METRICS, ParsedIntent, Vocabulary, allowed_tools
-from assistant.offline.metrics import left_out
+from assistant.offline.intent import (
+    EMPLOYEES,
+    INSIGHTS,
+    METRICS,
+    PRODUCTS,
+    REVENUE,
+    SUMMARY,
+    ParsedIntent,
+    Vocabulary,
+    allowed_tools,
+)
+from assistant.offline.metrics import left_out, metrics_call
 from assistant.offline.metrics_followup import metrics_follow_up
 from assistant.offline.scoring import owner_intent, refused, shopper_intent
 
 __all__ = ["ParsedIntent", "Vocabulary", "parse"]
+# The figures tools whose question a chart answers from query_metrics.
+CHARTABLE = frozenset({METRICS, REVENUE, SUMMARY, INSIGHTS, PRODUCTS, EMPLOYEES})
+GROUPED = {PRODUCTS: "product", EMPLOYEES: "employee"}  # what those tools list
 
 
 def parse(
@@ -47,9 +61,25 @@ def parse(
             intent, _ = shopper_intent(a)
             built = shopper_call(intent, a, refused=refused(a))
         built = continue_previous(a, previous, role, built, intent)
+    if owner and built[1] in CHARTABLE and asks_for_chart(a.original):
+        # A picture is drawn from the metrics: a listing of orders or a summary asked as a
+        # chart is the same question asked of query_metrics.
+        name, tool, arguments = built if built[1] == METRICS else metrics_call(a)
+        if tool != METRICS:  # a listing of orders: their count (or revenue) over the dates
+            metric = "orders" if built[1] in (REVENUE, SUMMARY) and _orders(a) else "revenue"
+            dates = {k: v for k, v in arguments.items() if k in ("start_date", "end_date")}
+            name, tool, arguments = name, METRICS, {"metrics": [metric], **dates}
+        if built[1] in GROUPED and not arguments.get("group_by"):
+            arguments = {**arguments, "group_by": [GROUPED[built[1]]]}
+        built = name, tool, {**arguments, "chart": True}
     name, tool, arguments = built
     if tool is not None and tool not in allowed_tools(role):
         name, tool, arguments = "unknown", None, {}
     product = bool(a.subject or a.g("shop_ask") or a.g("price") or a.g("product_noun"))
     missing = left_out(a) if tool == METRICS else ()
     return ParsedIntent(name, tool, arguments, language, product, missing)
+
+
+def _orders(a: Analysis) -> bool:
+    """Whether the message counts orders ("orders", "đơn") rather than money."""
+    return bool(set(a.folded.split()) & {"order", "orders", "don"})

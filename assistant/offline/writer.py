@@ -352,6 +352,9 @@ def write_reply(tool_contents: list[str], language: str, context: Context | None
             parts.append(metrics_error(content, language) or text(language, "failed"))
             continue
         name, head, sections = parse_result(content)
+        if name == "query_metrics" and head.get("chart"):
+            parts.append(str(head["chart"]))  # the one line sent with the picture
+            continue
         if name == "query_metrics":
             parts.append(write_metrics(head, sections, ctx))
             continue

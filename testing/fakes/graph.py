@@ -8,11 +8,15 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from testing.fakes.loopback import JsonHandler, close, serve
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def graph_ok() -> dict[str, Any]:
@@ -45,6 +49,9 @@ class FakeGraph:
     # The ID Matching API: app-scoped id → [(page id, PSID)], for GET /{v}/{asid}/ids_for_pages.
     page_ids: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     lookup_replies: deque[dict[str, Any]] = field(default_factory=deque)
+    # Attachment uploads (POST /me/message_attachments): what arrived, and scripted replies.
+    uploads: list[dict[str, Any]] = field(default_factory=list)
+    upload_replies: deque[dict[str, Any]] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -73,6 +80,8 @@ class FakeGraph:
             self.action_replies.clear()
             self.page_ids.clear()
             self.lookup_replies.clear()
+            self.uploads.clear()
+            self.upload_replies.clear()
             self.delay = 0.0
 
     @property
@@ -113,6 +122,54 @@ class FakeGraph:
         ]
         return 200, {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}
 
+    def _upload(self, path: str, content_type: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """`POST /{version}/me/message_attachments` as Meta answers it: a multipart form with a
+        `message` JSON field and the file in `filedata` → `{"attachment_id": …}`."""
+        form = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields: dict[str, Any] = {}
+        upload: dict[str, Any] = {}
+        for part in form.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
+            if name == "filedata":
+                upload = {
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "size": len(payload),
+                    "png": payload.startswith(PNG_SIGNATURE),
+                    "content": payload,
+                }
+            elif isinstance(name, str):
+                fields[name] = payload.decode()
+        with self.lock:
+            reply = self.upload_replies.popleft() if self.upload_replies else None
+            if reply is not None and reply.get("pass"):
+                reply = None
+        if reply is not None:
+            return reply["status"], reply["body"]
+        try:
+            message = json.loads(fields.get("message") or "null")
+        except json.JSONDecodeError:
+            message = None
+        attachment = message.get("attachment") if isinstance(message, dict) else None
+        if not path.endswith("/me/message_attachments") or not upload or not attachment:
+            return 400, graph_error(100, message="(#100) Upload attachment failure.")["body"]
+        attachment_id = str(uuid.uuid4().int % 10**16)
+        with self.lock:
+            self.uploads.append(
+                {"path": path, "message": message, "fields": fields, "attachment_id":
+                 attachment_id, "time": time.time(), **upload}
+            )  # fmt: skip
+        return 200, {"attachment_id": attachment_id}
+
+    def script_uploads(self, *replies: dict[str, Any]) -> None:
+        """Replies (e.g. `graph_error(...)`) for the next attachment uploads, in order."""
+        with self.lock:
+            self.upload_replies.extend(replies)
+
     @property
     def messages(self) -> list[dict[str, Any]]:
         """The message sends (not sender actions), in arrival order."""
@@ -132,6 +189,9 @@ class FakeGraph:
         class Handler(JsonHandler):
             def do_POST(self) -> None:
                 raw = self.read_body() or b"{}"
+                if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                    self._send(*fake._upload(self.path, self.headers["Content-Type"], raw))
+                    return
                 if self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
                     form = {key: values[-1] for key, values in parse_qs(raw.decode()).items()}
                     self._send(200, fake._batch(urlsplit(self.path).path, form))

@@ -97,6 +97,12 @@ class MetricsArgs(ToolArgs):
     )
     descending: bool = Field(True, description="Largest first (false: smallest first).")
     limit: int = Field(METRICS_LIMIT, description="How many rows to list (1-100).")
+    chart: bool = Field(
+        False,
+        description="Also send these figures as a picture: a line over time (by day, week, "
+        "month or hour; the grouping is chosen from the period when none is given), bars for "
+        "products, categories, staff. Then reply with the result's `chart` line as written.",
+    )
 
     @field_validator("metrics", "group_by", mode="before")
     @classmethod

@@ -66,6 +66,9 @@ def _head(data: dict[str, Any], names: list[str], currency: str) -> dict[str, An
     if data.get("group_by"):
         head["total_rows"] = data["total_rows"]
         head["rows_shown"] = len(data["rows"])
+    if data.get("chart"):
+        head["chart"] = data["chart"]["caption"]
+        head["chart_note"] = "these figures go to the owner as a picture: reply with the chart line"
     return head
 
 
