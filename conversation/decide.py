@@ -27,6 +27,9 @@ from database.privacy import delete_sender_data
 from desk import handover
 from desk import service as desk
 from desk.turn import DeskReply, Transcript, Turn, nothing_said
+from reports import waiting
+from reports.controls import apply as apply_control
+from reports.controls import read_control
 from tools.llm_tools import TEAM, Caller
 from tools.roles import resolve_caller
 
@@ -118,9 +121,14 @@ async def answer(
     before: list[str] = []
     handled: DeskReply | None = None
     if caller.role in TEAM:
-        handled = await desk.staff_command(turn)
+        control = read_control(text)
+        if control is not None:  # a choice about reports or alerts
+            handled = DeskReply(await apply_control(psid, control, settings, language))
+        else:
+            handled = await desk.staff_command(turn)
         notice = await desk.staff_notice(turn) if not _lists_pending(handled) else None
-        before = [notice] if notice else []
+        away = await waiting.claim(psid, turn.event_key, language)
+        before = [line for line in (away, notice) if line]
     else:
         before = await desk.late_relays(turn)
         if is_human_request(text):

@@ -21,12 +21,17 @@ from messenger import outbox
 from messenger.delivery import SendUnsettled, TokenRejected
 from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, housekeeping, process_event
+from messenger.reports import send_daily_reports, send_stock_alerts
 from messenger.webhook import HANDLE_EVENT
 
 PIPELINE_SQL = load_sql("pipeline.sql")
 HOUSEKEEPING = "escalation_housekeeping"
 # Every 10 minutes: expire old escalations; the daily reminder goes in its hour.
 HOUSEKEEPING_CRON = "*/10 * * * *"
+# The daily reports: every minute, each staff member's goes once their time has come.
+DAILY_REPORTS = "daily_reports"
+DAILY_REPORTS_CRON = "* * * * *"
+STOCK_ALERTS = "stock_alerts"
 # Attempts of a failing event (database down, a bug) before it is parked as failed.
 MAX_ATTEMPTS = 4
 # A rejected page token: retried without end, at most this many seconds apart.
@@ -91,6 +96,25 @@ async def handle_event(
         raise
 
 
+async def daily_reports(context: JobContext, timestamp: int) -> None:
+    """Send the daily report to each staff member whose time has come (once a day)."""
+    await send_daily_reports(context.additional_context["pipeline"])
+
+
+async def stock_alerts(context: JobContext, timestamp: int) -> None:
+    """Alert staff to inventory lines that fell to or below their low-stock threshold."""
+    await send_stock_alerts(context.additional_context["pipeline"])
+
+
+def every(seconds: float) -> str:
+    """A cron schedule running about every `seconds` (six fields: the last is seconds)."""
+    whole = max(1, int(seconds))
+    if whole < 60:
+        return f"* * * * * */{whole}"
+    minutes = whole // 60
+    return "0 * * * *" if minutes >= 60 else f"*/{minutes} * * * *"
+
+
 async def escalation_housekeeping(context: JobContext, timestamp: int) -> None:
     """Expire unanswered escalations; send the staff's daily reminder (once a day)."""
     await housekeeping(context.additional_context["pipeline"])
@@ -105,6 +129,14 @@ def tasks(settings: Settings) -> list[Task]:
             escalation_housekeeping,
             queueing_lock=HOUSEKEEPING,
             cron=HOUSEKEEPING_CRON,
+        ),
+        Task(DAILY_REPORTS, daily_reports, queueing_lock=DAILY_REPORTS, cron=DAILY_REPORTS_CRON),
+        Task(
+            STOCK_ALERTS,
+            stock_alerts,
+            queueing_lock=STOCK_ALERTS,
+            cron=every(settings.ALERT_CHECK_SECONDS),
+            defer_at_start=lambda: True,  # the first check (and its baseline) at once
         ),
     ]
 

@@ -96,8 +96,58 @@ def ask(psid: str, message: tuple[str, ...]) -> None:
     for text in reply.before:
         click.echo(text)
     click.echo(reply.text if not reply.silent else "(silent: a person holds this chat)")
+    for chart in reply.charts:
+        path = settings.CHARTS_DIR / chart.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(chart.png)
+        click.echo(f"[chart] {path}", err=True)
     for item in reply.outgoing:
         click.echo(item.describe(), err=True)
+
+
+@click.command("digest")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Print each staff member's report; send nothing.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to report (shop time; default: today).",
+)
+def digest_command(dry_run: bool, day: Any) -> None:
+    """Build the daily report and send it now to each staff member in REPORT_ROLES (once a day
+    each: a second run sends nothing new). Outside Messenger's 24-hour window it waits for
+    the person's next message."""
+    from core.periods import local_today
+    from messenger.graph_api import GraphClient
+    from messenger.pipeline import PipelineContext
+    from messenger.reports import send_daily_reports
+    from reports.digest import digest_text, figures
+
+    settings: Settings = current_app.config["SETTINGS"]
+    on = day.date() if day is not None else local_today(settings.tz)
+
+    async def work() -> Any:
+        ctx = PipelineContext(settings, GraphClient(settings))
+        done = await send_daily_reports(ctx, day=on, due_only=False, dry_run=dry_run)
+        sample = (
+            None if done else digest_text(await figures(settings, on), "en", settings.SHOP_CURRENCY)
+        )
+        return done, sample
+
+    done, sample = run_with_database(work)
+    if sample is not None:
+        roles = ", ".join(settings.REPORT_ROLES)
+        click.echo(
+            f"No report to send: no staff member with a role in REPORT_ROLES ({roles}) and a "
+            "Messenger id (employees.messenger_psid or OWNER_PSIDS) who takes reports, or each "
+            f"has had the report of {on.isoformat()} already. The report reads:\n\n{sample}"
+        )
+        return
+    for item in done:
+        click.echo(f"--- {item.psid}: {item.how}")
+        click.echo(item.text)
+        click.echo("")
 
 
 @click.command("inspect")
@@ -389,6 +439,7 @@ COMMANDS = [
     demo,
     import_command,
     ask,
+    digest_command,
     inspect,
     messenger_profile,
     knowledge_group,

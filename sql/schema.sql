@@ -956,3 +956,60 @@ CREATE TABLE IF NOT EXISTS outbox_files (
     attachment_id text,
     uploaded_at   timestamptz
 );
+
+-- ------------------------------------------------------------ reports to staff
+-- What each staff member chose in chat: the daily report and stock alerts on or off, and the
+-- report's time (NULL: DIGEST_HOUR).
+CREATE TABLE IF NOT EXISTS staff_report_settings (
+    psid        text PRIMARY KEY,
+    reports     boolean NOT NULL DEFAULT true,
+    alerts      boolean NOT NULL DEFAULT true,
+    report_time time,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Messages for a staff member outside Messenger's 24-hour window: they wait for the person's
+-- next message ("While you were away: …"). `key` names the report (digest:<day>) or the
+-- alerts (alerts:<first>-<last>); `claimed_by` is the event that delivered it (or
+-- 'superseded' for a report a newer one replaced).
+CREATE TABLE IF NOT EXISTS staff_waiting_messages (
+    psid       text NOT NULL,
+    key        text NOT NULL,
+    kind       text NOT NULL,  -- digest or alert
+    text       text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    claimed_by text,
+    PRIMARY KEY (psid, key)
+);
+CREATE INDEX IF NOT EXISTS staff_waiting_messages_open_idx
+    ON staff_waiting_messages (psid) WHERE claimed_by IS NULL;
+
+-- Inventory lines at or below their low-stock threshold (or out) that staff were told about:
+-- a line is alerted again only after its stock rose above the threshold (row deleted), or
+-- when a low line runs out.
+CREATE TABLE IF NOT EXISTS stock_alert_state (
+    inventory_id uuid PRIMARY KEY REFERENCES product_inventory (id) ON DELETE CASCADE,
+    level        text NOT NULL,  -- low or out
+    since        timestamptz NOT NULL DEFAULT now()
+);
+-- Each crossing found, until it has been recorded for the staff (notified_at).
+CREATE TABLE IF NOT EXISTS stock_alert_events (
+    id           bigserial PRIMARY KEY,
+    inventory_id uuid NOT NULL,
+    level        text NOT NULL,
+    product      text NOT NULL,
+    variant      text,
+    stock        int NOT NULL,
+    threshold    int NOT NULL,
+    found_at     timestamptz NOT NULL DEFAULT now(),
+    notified_at  timestamptz
+);
+CREATE INDEX IF NOT EXISTS stock_alert_events_open_idx
+    ON stock_alert_events (id) WHERE notified_at IS NULL;
+-- When stock alerts first ran: lines already low then were not crossings seen by the shop.
+CREATE TABLE IF NOT EXISTS stock_alert_started (
+    only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    started_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS outbox_messages_unsent_idx ON outbox_messages (purpose)
+    WHERE state IN ('pending', 'sending', 'ambiguous');

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("channel", {"messenger"}),
     ("conversation", {"conversation", "llm_api"}),
     ("assistant", {"assistant"}),
+    ("reports", {"reports"}),
     ("tools", {"tools"}),
     ("desk", {"desk"}),
     ("import", {"importer"}),

@@ -10,7 +10,7 @@ from core.text import fold
 # Matched on the folded text (accents off): English words, and Vietnamese ones that keep
 # their meaning without accents ("bieu do", "do thi").
 _FOLDED = re.compile(
-    r"\b(?:charts?|charted|charting|graphs?|graphed|graphing|plot|plots|plotted|plotting"
+    r"\b(?:charts?|chrats?|cahrts?|grpahs?|charted|charting|graphs?|graphed|graphing|plot|plots|plotted|plotting"
     r"|diagrams?|visuali[sz]e|visuali[sz]ation|visually|infographic|trend ?line"
     r"|(?:as|in) an? (?:picture|image|pic)|bieu do|do thi|(?:bang|dang) hinh(?: anh)?)\b"
 )

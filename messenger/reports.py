@@ -1,0 +1,156 @@
+"""The daily report and low-stock alerts on their way to staff, within Messenger's rules.
+
+A staff member who wrote to the page in the last 24 hours gets the message now (messaging
+type UPDATE); anyone else gets nothing now, and it waits for their next message (see
+`reports.waiting`). Each run is one at a time across processes (an advisory lock) and in two
+steps: record what each person gets (the outbox, or kept waiting), then send what is
+recorded and unsent — so a crash or a send error resumes where it stopped, and a report or
+alert is recorded once per person (the report once per day: `digest:<day>:<psid>`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from loguru import logger
+
+from database import connection, load_sql
+from database.locks import DIGEST_LOCK_KEY, STOCK_ALERT_LOCK_KEY, advisory_lock
+from desk.turn import Outgoing, last_message_at
+from desk.windows import STANDARD_WINDOW
+from messenger import outbox
+from messenger.delivery import TransientSendError
+from messenger.pipeline import PipelineContext, deliver
+from messenger.replies import outgoing_parts
+from reports import alerts, waiting
+from reports.digest import QUICK_REPLIES, DigestFigures, digest_text, figures, report_day
+from reports.staff import Recipient, language_of, recipients
+
+SQL = load_sql("reports.sql")
+DIGEST, ALERT = "digest", "stock_alert"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one staff member gets: sent now (`how` = "sent") or kept for their next message
+    ("waiting"); `text` is the message."""
+
+    psid: str
+    day: date | None
+    how: str
+    text: str
+
+
+async def send_daily_reports(
+    ctx: PipelineContext, *, day: date | None = None, due_only: bool = True, dry_run: bool = False
+) -> list[Recorded]:
+    """Record and send the daily report of every staff member it is due for (`due_only`: their
+    time has come today; otherwise everyone now), once per person and day. A `dry_run` only
+    says what each would get ("would send" or "would wait"), recording nothing."""
+    settings, now = ctx.settings, ctx.clock()
+    local = now.astimezone(settings.tz)
+    done: list[Recorded] = []
+    async with advisory_lock(DIGEST_LOCK_KEY):
+        computed: dict[date, DigestFigures] = {}
+        for person in await recipients(settings):
+            if not person.reports:
+                continue
+            due = person.due_time(settings)
+            if due_only and local.time() < due:
+                continue
+            on = day or report_day(due, local)
+            key, outbox_key = (
+                f"{DIGEST}:{on.isoformat()}",
+                f"{DIGEST}:{on.isoformat()}:{person.psid}",
+            )
+            if not dry_run and await waiting.recorded(person.psid, key, outbox_key):
+                continue
+            if on not in computed:
+                computed[on] = await figures(settings, on)
+            language = await language_of(person.psid)
+            text = digest_text(computed[on], language, settings.SHOP_CURRENCY)
+            if dry_run:
+                how = "would send" if await _window_open(person.psid, now) else "would wait"
+                done.append(Recorded(person.psid, on, how, text))
+                continue
+            how = await _record(
+                person, now, key, outbox_key, DIGEST, text, QUICK_REPLIES.get(language, ())
+            )
+            done.append(Recorded(person.psid, on, how, text))
+        if not dry_run:
+            await _send_unsent(ctx, DIGEST)
+    return done
+
+
+async def send_stock_alerts(ctx: PipelineContext) -> list[Recorded]:
+    """Find the lines that fell to or below their threshold since the last check and tell the
+    staff who take alerts (one message per check and person)."""
+    settings, now = ctx.settings, ctx.clock()
+    done: list[Recorded] = []
+    async with advisory_lock(STOCK_ALERT_LOCK_KEY):
+        await alerts.check()
+        crossings = await alerts.waiting()
+        if crossings:
+            logger.warning("Low stock: {}", alerts.alert_text(crossings, "en").replace("\n", " "))
+            key = f"alerts:{crossings[0].id}-{crossings[-1].id}"
+            people = [person for person in await recipients(settings) if person.alerts]
+            if not people:
+                logger.warning(
+                    "No staff member in REPORT_ROLES ({}) takes alerts on Messenger: the alert "
+                    "is only in this log",
+                    ", ".join(settings.REPORT_ROLES),
+                )
+            for person in people:
+                language = await language_of(person.psid)
+                text = alerts.alert_text(crossings, language)
+                outbox_key = f"{key}:{person.psid}"
+                if await waiting.recorded(person.psid, key, outbox_key):
+                    continue
+                replies = alerts.QUICK_REPLIES.get(language, ())
+                how = await _record(person, now, key, outbox_key, ALERT, text, replies)
+                done.append(Recorded(person.psid, None, how, text))
+            await alerts.recorded(crossings)
+        await _send_unsent(ctx, ALERT)
+    return done
+
+
+async def _record(
+    person: Recipient,
+    now: datetime,
+    key: str,
+    outbox_key: str,
+    purpose: str,
+    text: str,
+    quick_replies: tuple[str, ...],
+) -> str:
+    """Into the outbox when the person's window is open; otherwise kept for their next
+    message. Returns "sent" or "waiting"."""
+    if await _window_open(person.psid, now):
+        item = Outgoing(person.psid, text, purpose, "UPDATE", quick_replies=quick_replies)
+        await outbox.add_parts(outbox_key, outgoing_parts(item))
+        return "sent"
+    await waiting.keep(person.psid, key, "digest" if purpose == DIGEST else "alert", text)
+    logger.info(
+        "{} for {} waits for their next message (outside the 24-hour window)",
+        "Daily report" if purpose == DIGEST else "Stock alert",
+        person.psid,
+    )
+    return "waiting"
+
+
+async def _window_open(psid: str, now: datetime) -> bool:
+    """Whether `psid` wrote to the page within the last 24 hours."""
+    last = await last_message_at(psid)
+    return last is not None and now - last < STANDARD_WINDOW
+
+
+async def _send_unsent(ctx: PipelineContext, purpose: str) -> None:
+    """Send every recorded report (or alert) part not yet settled; a person Meta keeps
+    refusing transiently is tried again at the next run."""
+    rows = await connection().execute_query_dict(SQL["unsent_report_keys"], [purpose])
+    for row in rows:
+        try:
+            await deliver(ctx, await outbox.parts(row["event_key"]))
+        except TransientSendError as exc:
+            logger.warning("{} not sent yet, tried again next run: {}", row["event_key"], exc)

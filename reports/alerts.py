@@ -1,0 +1,96 @@
+"""Low-stock alerts, found in the inventory table itself (whoever wrote the row: the app, an
+import, the POS writing directly).
+
+A line crosses when its stock falls to or below its `low_stock_threshold`, or to zero. Each
+crossing is alerted once: the line re-arms only when its stock rises above the threshold
+again (a low line that then runs out is alerted once more, as out of stock). The first
+check ever records the lines already short without alerting: they did not cross while the
+shop was watching, and the daily report lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loguru import logger
+
+from database import connection, load_sql
+from reports.digest import line_name
+
+SQL = load_sql("reports.sql")
+WORDS = {
+    "en": {
+        "one": "Stock alert: {line}",
+        "many": "Stock alerts ({n}):",
+        "out": "{name} is out of stock",
+        "low": "{name}: {stock} left (low at {threshold})",
+    },
+    "vi": {
+        "one": "Cảnh báo tồn kho: {line}",
+        "many": "Cảnh báo tồn kho ({n}):",
+        "out": "{name} đã hết hàng",
+        "low": "{name}: còn {stock} (ngưỡng {threshold})",
+    },
+}
+QUICK_REPLIES = {"en": ("Stop alerts",), "vi": ("Tắt cảnh báo",)}
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One line that fell to or below its threshold (`level` low) or ran out (`out`)."""
+
+    id: int
+    level: str
+    product: str
+    variant: str | None
+    stock: int
+    threshold: int
+
+
+async def check() -> int:
+    """Record the crossings since the last check (alerted once each); how many were found."""
+    started = await connection().execute_query_dict(SQL["stock_started"], [])
+    if started:
+        baseline = await connection().execute_query_dict(SQL["stock_baseline"], [])
+        logger.info(
+            "Stock alerts start now: {} line(s) already at or below their threshold are in the "
+            "daily report; alerts come when a line falls",
+            len(baseline),
+        )
+        return 0
+    await connection().execute_query(SQL["stock_rearm"], [])
+    found = await connection().execute_query_dict(SQL["stock_crossings"], [])
+    return len(found)
+
+
+async def waiting() -> list[Crossing]:
+    """Crossings not yet recorded for the staff, oldest first."""
+    rows = await connection().execute_query_dict(SQL["stock_events_open"], [])
+    return [
+        Crossing(
+            int(row["id"]), str(row["level"]), str(row["product"]), row["variant"],
+            int(row["stock"]), int(row["threshold"]),
+        )
+        for row in rows
+    ]  # fmt: skip
+
+
+async def recorded(crossings: list[Crossing]) -> None:
+    """The crossings' alerts are recorded for every recipient (sent or kept waiting)."""
+    await connection().execute_query(SQL["stock_events_done"], [[c.id for c in crossings]])
+
+
+def alert_text(crossings: list[Crossing], language: str) -> str:
+    """One message for the crossings of a check (product, variant and stock of each)."""
+    words = WORDS["vi" if language == "vi" else "en"]
+    lines = [
+        words[c.level].format(
+            name=line_name({"product": c.product, "variant": c.variant}),
+            stock=c.stock,
+            threshold=c.threshold,
+        )
+        for c in crossings
+    ]
+    if len(lines) == 1:
+        return words["one"].format(line=lines[0])
+    return "\n".join([words["many"].format(n=len(lines)), *(f"• {line}" for line in lines)])
