@@ -92,7 +92,11 @@ async def send_stock_alerts(ctx: PipelineContext) -> list[Recorded]:
         await alerts.check()
         crossings = await alerts.waiting()
         if crossings:
-            logger.warning("Low stock: {}", alerts.alert_text(crossings, "en").replace("\n", " "))
+            logger.warning(
+                "Low stock, {} line(s) crossed: {}",
+                len(crossings),
+                "; ".join(alerts.describe(crossing) for crossing in crossings),
+            )
             key = f"alerts:{crossings[0].id}-{crossings[-1].id}"
             people = [person for person in await recipients(settings) if person.alerts]
             if not people:

@@ -101,7 +101,7 @@ async def daily_reports(context: JobContext, timestamp: int) -> None:
     await send_daily_reports(context.additional_context["pipeline"])
 
 
-async def stock_alerts(context: JobContext, timestamp: int) -> None:
+async def stock_alerts(context: JobContext, timestamp: int | None = None) -> None:
     """Alert staff to inventory lines that fell to or below their low-stock threshold."""
     await send_stock_alerts(context.additional_context["pipeline"])
 

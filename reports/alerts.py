@@ -80,17 +80,20 @@ async def recorded(crossings: list[Crossing]) -> None:
     await connection().execute_query(SQL["stock_events_done"], [[c.id for c in crossings]])
 
 
+def describe(crossing: Crossing, language: str = "en") -> str:
+    """`Oat Milk (1L): 3 left (low at 5)` / `Matcha Powder (500g) is out of stock`."""
+    words = WORDS["vi" if language == "vi" else "en"]
+    return words[crossing.level].format(
+        name=line_name({"product": crossing.product, "variant": crossing.variant}),
+        stock=crossing.stock,
+        threshold=crossing.threshold,
+    )
+
+
 def alert_text(crossings: list[Crossing], language: str) -> str:
     """One message for the crossings of a check (product, variant and stock of each)."""
     words = WORDS["vi" if language == "vi" else "en"]
-    lines = [
-        words[c.level].format(
-            name=line_name({"product": c.product, "variant": c.variant}),
-            stock=c.stock,
-            threshold=c.threshold,
-        )
-        for c in crossings
-    ]
+    lines = [describe(crossing, language) for crossing in crossings]
     if len(lines) == 1:
         return words["one"].format(line=lines[0])
     return "\n".join([words["many"].format(n=len(lines)), *(f"• {line}" for line in lines)])

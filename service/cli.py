@@ -105,6 +105,14 @@ def ask(psid: str, message: tuple[str, ...]) -> None:
         click.echo(item.describe(), err=True)
 
 
+HOW = {
+    "sent": "sent now (messaging type UPDATE; logged only without a page token)",
+    "waiting": "kept for their next message (outside Messenger's 24-hour window)",
+    "would send": "would be sent now (they wrote within 24 hours)",
+    "would wait": "would wait for their next message (outside Messenger's 24-hour window)",
+}
+
+
 @click.command("digest")
 @with_appcontext
 @click.option("--dry-run", is_flag=True, help="Print each staff member's report; send nothing.")

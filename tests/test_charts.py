@@ -315,3 +315,25 @@ def test_a_chart_over_a_week_ago_has_every_day(run: Any, chart_settings: Setting
         (date(2026, 11, 23) + timedelta(days=i)).strftime("%-d %b") for i in range(7)
     ]
     assert '"chart":' in result.content  # the hosted model reads the caption too
+
+
+def test_a_hosted_model_asks_for_a_chart_with_the_chart_option(
+    run: Any, demo_shop: Any, database_url: str, llm: Any
+) -> None:
+    from llm_api import ask_assistant
+    from testing.fakes.llm import text, tool_calls
+
+    hosted = make_settings(
+        database_url, LLM_MODEL="openai/fake-charts", LLM_API_BASE=llm.base_url,
+        LLM_API_KEY="sk-test",
+    )  # fmt: skip
+    arguments = {"metrics": ["orders"], "start_date": "2026-11-30", "end_date": "2026-12-06",
+                 "chart": True}  # fmt: skip
+    llm.script("fake-charts", tool_calls(("query_metrics", arguments)), text("Here is the chart."))
+    reply = run(ask_assistant(OWNER, "orders this week as a chart", settings=hosted), 60)
+    [chart] = reply.charts
+    assert png_size(chart.png)[0] >= 800
+    schema = next(t for t in llm.requests[0]["tools"] if t["function"]["name"] == "query_metrics")
+    assert "chart" in schema["function"]["parameters"]["properties"]
+    tool_message = [m for m in llm.requests[1]["messages"] if m["role"] == "tool"][-1]
+    assert '"chart":"Orders, 30 Nov – 6 Dec 2026: ' in tool_message["content"]

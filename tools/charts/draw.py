@@ -56,14 +56,16 @@ def render(spec: ChartSpec) -> bytes:
 def _line(axes: Any, spec: ChartSpec, formatter: Any, locator: Any) -> None:
     positions = list(range(len(spec.values)))
     marker = "o" if len(positions) <= 31 else None
+    (current,) = axes.plot(
+        positions, spec.values, color=ACCENT, linewidth=3, marker=marker, label=spec.period,
+        zorder=3,
+    )  # fmt: skip
     if spec.previous is not None:
-        axes.plot(
+        (previous,) = axes.plot(
             positions, spec.previous, color=MUTED, linewidth=2, linestyle="--",
-            label=spec.previous_label,
+            label=spec.previous_label, zorder=2,
         )  # fmt: skip
-    axes.plot(positions, spec.values, color=ACCENT, linewidth=3, marker=marker, label=spec.period)
-    if spec.previous is not None and spec.previous_label:
-        axes.legend(loc="upper left", fontsize=14, frameon=False)
+        axes.legend(handles=[current, previous], loc="upper left", fontsize=14, frameon=False)
     step = max(1, -(-len(positions) // MAX_TICKS))
     shown = positions[::step]
     axes.set_xticks(shown, [spec.labels[i] for i in shown])
