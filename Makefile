@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test test-heavy lint format venv chat demo import bench bench-analytics bench-webhook bench-search bench-import clean-data
+.PHONY: run test test-heavy lint format venv chat demo import bench bench-analytics bench-webhook bench-search bench-import bench-charts clean-data
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,11 @@ bench-search: venv
 bench-import: venv
 	$(PY) -m bench.imports
 
-bench: bench-analytics bench-webhook bench-search bench-import
+## Chart render time per shape and upload-to-send time against the fake Graph API: make bench-charts
+bench-charts: venv
+	$(PY) -m bench.charts
+
+bench: bench-analytics bench-webhook bench-search bench-import bench-charts
 
 clean-data:
 	rm -rf .data

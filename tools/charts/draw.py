@@ -35,7 +35,10 @@ def render(spec: ChartSpec) -> bytes:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     with _LOCK:
-        figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
+        # Fixed margins: a constrained layout draws the figure several times to fit it.
+        figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+        left = _left_margin(spec)
+        figure.subplots_adjust(left=left, right=0.97, top=0.88, bottom=0.1)
         axes = figure.add_subplot()
         axes.set_title(spec.title, fontsize=22, color=INK, loc="left", pad=16)
         for side in ("top", "right"):
@@ -94,6 +97,17 @@ def _bars(axes: Any, spec: ChartSpec, formatter: Any) -> None:
     axes.margins(x=0.18)
     axes.grid(axis="x", color=GRID)
     axes.set_axisbelow(True)
+
+
+def _left_margin(spec: ChartSpec) -> float:
+    """Room for the longest label left of the plot (about 11.5 px a character at the labels'
+    size): a bar's name, or a line chart's largest amount and the axis' name beside it."""
+    if spec.kind == "bar":
+        longest, extra = max((len(_short(label)) for label in spec.labels), default=4), 0.02
+    else:
+        top = max([*spec.values, *(spec.previous or [])], default=0)
+        longest, extra = len(thousands(top * 1.1, spec.money)), 0.05
+    return min(0.40, extra + 0.03 + longest * 11.5 / (WIDTH_INCHES * DPI))
 
 
 def _short(label: str, limit: int = 28) -> str:
