@@ -113,7 +113,10 @@ async def deliver(
                 note,
             )
             await outbox.mark(part.id, "failed", attempts=1, error=note)
-            unreachable.add(part.recipient_psid)
+            if part.purpose != outbox.CHART:
+                # A picture Meta refuses does not take the caption after it with it: if the
+                # person is unreachable, the next part fails on its own.
+                unreachable.add(part.recipient_psid)
             notes.append(note)
             await after_refusal(part)
     if unsettled:

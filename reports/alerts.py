@@ -49,13 +49,12 @@ class Crossing:
 
 async def check() -> int:
     """Record the crossings since the last check (alerted once each); how many were found."""
-    started = await connection().execute_query_dict(SQL["stock_started"], [])
-    if started:
-        baseline = await connection().execute_query_dict(SQL["stock_baseline"], [])
+    first = await connection().execute_query_dict(SQL["stock_baseline"], [])
+    if first:
         logger.info(
             "Stock alerts start now: {} line(s) already at or below their threshold are in the "
             "daily report; alerts come when a line falls",
-            len(baseline),
+            first[0]["short"],
         )
         return 0
     await connection().execute_query(SQL["stock_rearm"], [])

@@ -65,18 +65,23 @@ SELECT p.name AS product, pi.classification AS variant, pi.stock, pi.low_stock_t
  ORDER BY pi.stock > 0, pi.stock, p.name, pi.classification NULLS FIRST
  LIMIT $1;
 
--- name: stock_started
--- The first check ever (a row is returned): lines already short are not crossings.
-INSERT INTO stock_alert_started DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING started_at;
-
 -- name: stock_baseline
--- Record the lines already short, without alerting.
-INSERT INTO stock_alert_state (inventory_id, level)
-SELECT id, CASE WHEN stock <= 0 THEN 'out' ELSE 'low' END
-  FROM product_inventory
- WHERE coalesce(status, 1) = 1 AND (stock <= 0 OR stock <= low_stock_threshold)
-ON CONFLICT (inventory_id) DO NOTHING
-RETURNING inventory_id;
+-- The first check ever (rows are returned): the lines already short are recorded without an
+-- alert — they did not cross while the shop was watching. One statement, so a crash cannot
+-- leave the start recorded without the lines.
+WITH started AS (
+    INSERT INTO stock_alert_started DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING started_at
+),
+known AS (
+    INSERT INTO stock_alert_state (inventory_id, level)
+    SELECT id, CASE WHEN stock <= 0 THEN 'out' ELSE 'low' END
+      FROM product_inventory
+     WHERE coalesce(status, 1) = 1 AND (stock <= 0 OR stock <= low_stock_threshold)
+       AND EXISTS (SELECT 1 FROM started)
+    ON CONFLICT (inventory_id) DO NOTHING
+    RETURNING inventory_id
+)
+SELECT started_at, (SELECT count(*) FROM known) AS short FROM started;
 
 -- name: stock_rearm
 -- Lines back above their threshold (or no longer sold) are alerted again next time they

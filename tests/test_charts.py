@@ -337,3 +337,19 @@ def test_a_hosted_model_asks_for_a_chart_with_the_chart_option(
     assert "chart" in schema["function"]["parameters"]["properties"]
     tool_message = [m for m in llm.requests[1]["messages"] if m["role"] == "tool"][-1]
     assert '"chart":"Orders, 30 Nov – 6 Dec 2026: ' in tool_message["content"]
+
+
+def test_a_refused_upload_still_sends_the_figures(
+    run: Any, owner_chat: PipelineContext, graph: FakeGraph
+) -> None:
+    graph.script_uploads(graph_error(100, message="(#100) Upload attachment failure."))
+    ask(run, owner_chat, "chart revenue this month")
+    assert graph.uploads == []
+    [caption] = graph.messages  # the picture failed for good; the line of figures still went
+    assert caption["body"]["message"]["text"].startswith("Revenue, 1 Dec – 6 Dec 2026: ")
+    [failed] = run(_sql_rows("SELECT state, error FROM outbox_messages WHERE purpose = 'chart'"))
+    assert failed["state"] == "failed" and "Upload attachment failure" in failed["error"]
+
+
+async def _sql_rows(sql: str) -> list[dict[str, Any]]:
+    return await connection().execute_query_dict(sql)
