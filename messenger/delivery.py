@@ -76,11 +76,7 @@ async def deliver(
             await after_refusal(part)
             continue
         if graph.dry_run:
-            if part.purpose == outbox.CHART:
-                await _write_chart(settings, part)
-            else:
-                _log_dry_run(part)
-            await outbox.mark(part.id, "dry_run")
+            await _dry_run(settings, part)
             continue
         if part.state == "ambiguous":
             logger.warning(
@@ -105,23 +101,34 @@ async def deliver(
             await outbox.mark(part.id, "pending", attempts=1, error=result.error)
             raise TransientSendError(f"part {part.part}: {result.error}")
         else:
-            note = f"{result.outcome.value} error {result.code}/{result.subcode}: {result.error}"
-            logger.warning(
-                "Part {} to {} not deliverable, not retried: {}",
-                part.part,
-                part.recipient_psid,
-                note,
-            )
-            await outbox.mark(part.id, "failed", attempts=1, error=note)
-            if part.purpose != outbox.CHART:
-                # A picture Meta refuses does not take the caption after it with it: if the
-                # person is unreachable, the next part fails on its own.
-                unreachable.add(part.recipient_psid)
-            notes.append(note)
-            await after_refusal(part)
+            notes.append(await _refused(part, result, unreachable))
     if unsettled:
         raise SendUnsettled(f"parts {unsettled}: sent or not, unknown (read timeout)")
     return "; ".join(notes) or None
+
+
+async def _refused(part: outbox.Part, result: SendResult, unreachable: set[str]) -> str:
+    """A part Meta refuses for good: failed, and its recipient's later parts with it — except
+    after a picture, which does not take the caption after it along (if the person is
+    unreachable, the next part fails on its own)."""
+    note = f"{result.outcome.value} error {result.code}/{result.subcode}: {result.error}"
+    logger.warning(
+        "Part {} to {} not deliverable, not retried: {}", part.part, part.recipient_psid, note
+    )
+    await outbox.mark(part.id, "failed", attempts=1, error=note)
+    if part.purpose != outbox.CHART:
+        unreachable.add(part.recipient_psid)
+    await after_refusal(part)
+    return note
+
+
+async def _dry_run(settings: Settings, part: outbox.Part) -> None:
+    """Nothing is sent without a page token: a message is logged, a chart written to a file."""
+    if part.purpose == outbox.CHART:
+        await _write_chart(settings, part)
+    else:
+        _log_dry_run(part)
+    await outbox.mark(part.id, "dry_run")
 
 
 def _log_dry_run(part: outbox.Part) -> None:
