@@ -20,21 +20,9 @@ from tools.metrics.render import amount
 LINE_GROUPINGS = ("day", "week", "month", "hour")
 MAX_BARS = 12  # the bars drawn, "others" included
 MAX_POINTS = 100  # query_metrics' largest limit: a longer series is drawn a grain coarser
-# Measures a total can be split into: the rest of a ranking is the total less the rows shown.
-ADDITIVE = frozenset(
-    {
-        "revenue",
-        "orders",
-        "units_sold",
-        "cancelled_orders",
-        "cancelled_value",
-        "refunded_orders",
-        "refunded_value",
-        "pending_orders",
-        "discounts",
-        "tax",
-    }
-)
+# Measures a total splits into (counts and sums; not distinct customers or ratios): the rest
+# of a ranking is the total less the rows shown.
+ADDITIVE_KINDS = ("count", "sum")
 WORDS = {
     "en": {
         "others": "Others",
@@ -178,7 +166,7 @@ def chart_of(result: dict[str, Any], language: str, currency: str) -> ChartSpec:
 
 def _others(result: dict[str, Any], metric: str, rows: list[dict[str, Any]]) -> Any:
     """The total less the rows shown, when the ranking left some out and the measure adds up."""
-    if not result.get("truncated") or metric not in ADDITIVE:
+    if not result.get("truncated") or METRICS[metric].kind not in ADDITIVE_KINDS:
         return None
     rest = Decimal(str(result["totals"][metric])) - sum(
         (Decimal(str(row[metric])) for row in rows), Decimal(0)
