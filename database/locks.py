@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,16 +25,24 @@ STOCK_ALERT_LOCK_KEY = 7_215_530_031
 
 
 @asynccontextmanager
-async def advisory_lock(key: int) -> AsyncIterator[None]:
-    """Hold the session advisory lock `key` for the block, waiting for it.
+async def advisory_lock(key: int, *, wait_seconds: float = 0.0) -> AsyncIterator[bool]:
+    """Try to hold the session advisory lock `key` for the block; yields whether it is held
+    (another process holds it: False after `wait_seconds` of asking every half second).
 
     The lock lives on a pooled connection of its own, outside any transaction: what the
     block writes commits as it goes (a crash mid-way keeps what was recorded), and the lock
-    goes with the connection if the process dies.
+    goes with the connection if the process dies. Only a try is sent (no statement waits on
+    the server), and the connection's session locks are all released at the end, whatever
+    interrupted the block — the pool does not reset its connections.
     """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
     async with connections.get("default").acquire_connection() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", key)
         try:
-            yield
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
+            while not held and loop.time() < deadline:
+                await asyncio.sleep(0.5)
+                held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
+            yield held
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+            await conn.execute("SELECT pg_advisory_unlock_all()")

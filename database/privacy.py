@@ -126,7 +126,7 @@ async def _delete(tx: BaseDBAsyncClient, psid: str) -> Deletion:
     texts = {row[key] for row in mine for key in ("question", "shopper_message", "learnt_question")}
     result = Deletion()
     for kind in ("sessions", "session_links", "turns", "outbox", "inbox", "thread_control",
-                 "staff_notices"):  # fmt: skip
+                 "staff_notices", "report_choices", "waiting_reports"):  # fmt: skip
         result.deleted[kind] = await _count(tx, f"delete_{kind}", [psid])
     if refs:
         result.scrubbed["notifications withdrawn"] = await _count(

@@ -2,10 +2,12 @@
 
 A staff member who wrote to the page in the last 24 hours gets the message now (messaging
 type UPDATE); anyone else gets nothing now, and it waits for their next message (see
-`reports.waiting`). Each run is one at a time across processes (an advisory lock) and in two
-steps: record what each person gets (the outbox, or kept waiting), then send what is
-recorded and unsent — so a crash or a send error resumes where it stopped, and a report or
-alert is recorded once per person (the report once per day: `digest:<day>:<psid>`).
+`reports.waiting`). Each kind runs one at a time across processes (an advisory lock: a run
+that finds it taken leaves the work to the run holding it) and in two steps: record what
+each person gets (the outbox, or kept waiting), then send what is recorded and unsent — so
+a crash or a send error resumes where it stopped, and nothing is recorded twice for a
+person: the report once per day (`digest:<day>:<psid>`), an alert once per batch of
+crossings (`alerts:<batch>:<psid>`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date, datetime
 
 from loguru import logger
 
+from config import Settings
 from database import connection, load_sql
 from database.locks import DIGEST_LOCK_KEY, STOCK_ALERT_LOCK_KEY, advisory_lock
 from desk.turn import Outgoing, last_message_at
@@ -29,12 +32,15 @@ from reports.staff import Recipient, language_of, recipients
 
 SQL = load_sql("reports.sql")
 DIGEST, ALERT = "digest", "stock_alert"
+KIND = {DIGEST: "digest", ALERT: "alert"}
+# How long `flask digest` waits for a run another process is doing.
+CLI_WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
 class Recorded:
     """What one staff member gets: sent now (`how` = "sent") or kept for their next message
-    ("waiting"); `text` is the message."""
+    ("waiting"); in a dry run "would send" or "would wait". `text` is the message."""
 
     psid: str
     day: date | None
@@ -42,16 +48,28 @@ class Recorded:
     text: str
 
 
+class ReportsBusy(RuntimeError):
+    """Another process kept the reports' lock longer than a command would wait."""
+
+
 async def send_daily_reports(
     ctx: PipelineContext, *, day: date | None = None, due_only: bool = True, dry_run: bool = False
 ) -> list[Recorded]:
-    """Record and send the daily report of every staff member it is due for (`due_only`: their
-    time has come today; otherwise everyone now), once per person and day. A `dry_run` only
-    says what each would get ("would send" or "would wait"), recording nothing."""
+    """Record and send the daily report of every staff member it is due for.
+
+    `due_only` (the periodic job): those whose time has come today. Otherwise (`flask
+    digest`) everyone now: a report of today sent before the person's time is an early one,
+    recorded apart, so the evening's report still comes. A `dry_run` says what each would get,
+    recording nothing."""
     settings, now = ctx.settings, ctx.clock()
     local = now.astimezone(settings.tz)
     done: list[Recorded] = []
-    async with advisory_lock(DIGEST_LOCK_KEY):
+    wait = 0.0 if due_only else CLI_WAIT_SECONDS
+    async with advisory_lock(DIGEST_LOCK_KEY, wait_seconds=wait) as held:
+        if not held:
+            if not due_only:
+                raise ReportsBusy("another process is sending the daily reports; try again")
+            return done
         computed: dict[date, DigestFigures] = {}
         for person in await recipients(settings):
             if not person.reports:
@@ -60,10 +78,9 @@ async def send_daily_reports(
             if due_only and local.time() < due:
                 continue
             on = day or report_day(due, local)
-            key, outbox_key = (
-                f"{DIGEST}:{on.isoformat()}",
-                f"{DIGEST}:{on.isoformat()}:{person.psid}",
-            )
+            early = on == local.date() and local.time() < due
+            key = f"{DIGEST}:{on.isoformat()}" + (":early" if early else "")
+            outbox_key = f"{key}:{person.psid}"
             if not dry_run and await waiting.recorded(person.psid, key, outbox_key):
                 continue
             if on not in computed:
@@ -72,11 +89,9 @@ async def send_daily_reports(
             text = digest_text(computed[on], language, settings.SHOP_CURRENCY)
             if dry_run:
                 how = "would send" if await _window_open(person.psid, now) else "would wait"
-                done.append(Recorded(person.psid, on, how, text))
-                continue
-            how = await _record(
-                person, now, key, outbox_key, DIGEST, text, QUICK_REPLIES.get(language, ())
-            )
+            else:
+                replies = QUICK_REPLIES.get(language, ())
+                how = await _record(person, now, key, outbox_key, DIGEST, text, replies)
             done.append(Recorded(person.psid, on, how, text))
         if not dry_run:
             await _send_unsent(ctx, DIGEST)
@@ -88,34 +103,44 @@ async def send_stock_alerts(ctx: PipelineContext) -> list[Recorded]:
     staff who take alerts (one message per check and person)."""
     settings, now = ctx.settings, ctx.clock()
     done: list[Recorded] = []
-    async with advisory_lock(STOCK_ALERT_LOCK_KEY):
+    async with advisory_lock(STOCK_ALERT_LOCK_KEY) as held:
+        if not held:
+            return done
         await alerts.check()
-        crossings = await alerts.waiting()
-        if crossings:
+        while (found := await alerts.next_batch()) is not None:
+            batch, crossings = found
             logger.warning(
                 "Low stock, {} line(s) crossed: {}",
                 len(crossings),
                 "; ".join(alerts.describe(crossing) for crossing in crossings),
             )
-            key = f"alerts:{crossings[0].id}-{crossings[-1].id}"
-            people = [person for person in await recipients(settings) if person.alerts]
-            if not people:
-                logger.warning(
-                    "No staff member in REPORT_ROLES ({}) takes alerts on Messenger: the alert "
-                    "is only in this log",
-                    ", ".join(settings.REPORT_ROLES),
-                )
-            for person in people:
-                language = await language_of(person.psid)
-                text = alerts.alert_text(crossings, language)
-                outbox_key = f"{key}:{person.psid}"
-                if await waiting.recorded(person.psid, key, outbox_key):
-                    continue
-                replies = alerts.QUICK_REPLIES.get(language, ())
-                how = await _record(person, now, key, outbox_key, ALERT, text, replies)
-                done.append(Recorded(person.psid, None, how, text))
-            await alerts.recorded(crossings)
+            done += await _record_alerts(settings, now, batch, crossings)
+            await alerts.recorded(batch)
         await _send_unsent(ctx, ALERT)
+    return done
+
+
+async def _record_alerts(
+    settings: Settings, now: datetime, batch: int, crossings: list[alerts.Crossing]
+) -> list[Recorded]:
+    people = [person for person in await recipients(settings) if person.alerts]
+    if not people:
+        logger.warning(
+            "No staff member in REPORT_ROLES ({}) takes alerts on Messenger: the alert is only "
+            "in this log",
+            ", ".join(settings.REPORT_ROLES),
+        )
+    done = []
+    key = f"alerts:{batch}"
+    for person in people:
+        outbox_key = f"{key}:{person.psid}"
+        if await waiting.recorded(person.psid, key, outbox_key):
+            continue
+        language = await language_of(person.psid)
+        text = alerts.alert_text(crossings, language)
+        replies = alerts.QUICK_REPLIES.get(language, ())
+        how = await _record(person, now, key, outbox_key, ALERT, text, replies)
+        done.append(Recorded(person.psid, None, how, text))
     return done
 
 
@@ -134,7 +159,7 @@ async def _record(
         item = Outgoing(person.psid, text, purpose, "UPDATE", quick_replies=quick_replies)
         await outbox.add_parts(outbox_key, outgoing_parts(item))
         return "sent"
-    await waiting.keep(person.psid, key, "digest" if purpose == DIGEST else "alert", text)
+    await waiting.keep(person.psid, key, KIND[purpose], text)
     logger.info(
         "{} for {} waits for their next message (outside the 24-hour window)",
         "Daily report" if purpose == DIGEST else "Stock alert",
@@ -150,11 +175,28 @@ async def _window_open(psid: str, now: datetime) -> bool:
 
 
 async def _send_unsent(ctx: PipelineContext, purpose: str) -> None:
-    """Send every recorded report (or alert) part not yet settled; a person Meta keeps
-    refusing transiently is tried again at the next run."""
+    """Send every recorded report (or alert) part not yet settled. One whose person's window
+    closed meanwhile (sending was held up: a rejected token, Meta's errors) is kept for their
+    next message instead; one Meta keeps refusing transiently is tried again next run."""
     rows = await connection().execute_query_dict(SQL["unsent_report_keys"], [purpose])
+    now = ctx.clock()
     for row in rows:
+        parts = await outbox.parts(row["event_key"])
+        unsent = [part for part in parts if part.state in ("pending", "sending", "ambiguous")]
+        if unsent and not await _window_open(unsent[0].recipient_psid, now):
+            await _keep_instead(unsent, row["event_key"], purpose)
+            continue
         try:
-            await deliver(ctx, await outbox.parts(row["event_key"]))
+            await deliver(ctx, parts)
         except TransientSendError as exc:
             logger.warning("{} not sent yet, tried again next run: {}", row["event_key"], exc)
+
+
+async def _keep_instead(parts: list[outbox.Part], outbox_key: str, purpose: str) -> None:
+    psid = parts[0].recipient_psid
+    key = outbox_key.removesuffix(f":{psid}")
+    text = "\n".join(str(part.body.get("text") or "") for part in parts)
+    await waiting.keep(psid, key, KIND[purpose], text)
+    for part in parts:
+        await outbox.mark(part.id, "failed", error="the 24-hour window closed: kept waiting")
+    logger.info("{} for {}: the window closed before it went; it waits", key, psid)

@@ -62,21 +62,30 @@ async def check() -> int:
     return len(found)
 
 
-async def waiting() -> list[Crossing]:
-    """Crossings not yet recorded for the staff, oldest first."""
-    rows = await connection().execute_query_dict(SQL["stock_events_open"], [])
-    return [
+async def next_batch() -> tuple[int, list[Crossing]] | None:
+    """The crossings to tell the staff about, as one batch: one a stopped run left half
+    recorded first, else every crossing found and not yet told. None when there are none."""
+    rows = await connection().execute_query_dict(SQL["stock_batch_open"], [])
+    batch = rows[0]["batch"] if rows else None
+    if batch is None:
+        stamped = await connection().execute_query_dict(SQL["stock_batch_new"], [])
+        if not stamped:
+            return None
+        batch = stamped[0]["batch"]
+    rows = await connection().execute_query_dict(SQL["stock_batch_events"], [batch])
+    crossings = [
         Crossing(
             int(row["id"]), str(row["level"]), str(row["product"]), row["variant"],
             int(row["stock"]), int(row["threshold"]),
         )
         for row in rows
     ]  # fmt: skip
+    return int(batch), crossings
 
 
-async def recorded(crossings: list[Crossing]) -> None:
-    """The crossings' alerts are recorded for every recipient (sent or kept waiting)."""
-    await connection().execute_query(SQL["stock_events_done"], [[c.id for c in crossings]])
+async def recorded(batch: int) -> None:
+    """The batch's alerts are recorded for every recipient (sent or kept waiting)."""
+    await connection().execute_query(SQL["stock_events_done"], [batch])
 
 
 def describe(crossing: Crossing, language: str = "en") -> str:

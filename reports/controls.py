@@ -37,7 +37,7 @@ _ON_EN = (
 _OFF_VI = r"(?:tat|dung|ngung|huy|thoi|khong|khong can|dung co)(?: (?:gui|nhan|bao))?"
 _ON_VI = r"(?:bat|mo|bat lai|mo lai|gui lai|nhan|gui)"
 _TIME = (
-    r"(?P<hour>\d{1,2})(?:(?::|h|\.)(?P<minute>\d{2}))?\s*(?P<half>h|gio)?\s*"
+    r"(?P<hour>\d{1,2})(?:(?P<sep>:|h|\.)(?P<minute>\d{2}))?\s*(?P<unit>h|gio|o'?clock)?\s*"
     r"(?P<part>am|pm|sang|trua|chieu|toi|dem)?"
 )
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -46,14 +46,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"(?:(?:send|get)\s+(?:me\s+)?|(?:change|set|move|switch)\s+(?:the\s+|my\s+)?)?"
             rf"(?:{_REPORT}|report time|report's time|time of (?:the )?report)"
-            rf"\s*(?:at|@|by|:|=|to)?\s*{_TIME}"
+            rf"\s*(?P<mark>at|@|by|:|=|to)?\s*{_TIME}"
         ),
     ),
     (
         "report_time",
         re.compile(
             rf"(?:(?:gui|nhan|gio|thoi gian|gio gui|doi gio|doi gio gui|chuyen|doi) )?{_REPORT_VI}"
-            rf"\s*(?:luc|vao luc|vao|sang|thanh|qua|:|=)?\s*(?:luc )?{_TIME}"
+            rf"\s*(?P<mark>luc|vao luc|vao|sang|thanh|qua|:|=)?\s*(?:luc )?{_TIME}"
         ),
     ),
     ("stop_reports", re.compile(rf"{_OFF_EN}\s+{_REPORT}|{_REPORT}\s+off|{_OFF_VI} {_REPORT_VI}")),
@@ -136,9 +136,18 @@ def read_control(text: str) -> Control | None:
             if found is None:
                 continue
             if action == "report_time":
+                if not _is_time(found):
+                    continue
                 return Control(action, _time(found))
             return Control(action)
     return None
+
+
+def _is_time(found: re.Match[str]) -> bool:
+    """A number is a time only when something says so ("at", "lúc", "20h", ":30", "pm"):
+    "báo cáo ngày 15", "report 10" are questions about a report, not a time for it."""
+    marked = any(found.group(name) for name in ("mark", "sep", "unit", "part"))
+    return marked and not found.group(0).startswith(("bao cao ngay", "bc ngay"))
 
 
 def _time(found: re.Match[str]) -> time | None:
@@ -146,6 +155,8 @@ def _time(found: re.Match[str]) -> time | None:
     minute = int(found.group("minute") or 0)
     part = found.group("part")
     if part in ("pm", "chieu", "toi") and hour < 12:
+        hour += 12
+    elif part == "trua" and hour < 6:  # "1h trưa" is 13:00, "11h trưa" 11:00
         hour += 12
     elif part in ("am", "sang") and hour == 12:
         hour = 0

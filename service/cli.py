@@ -124,13 +124,15 @@ HOW = {
 )
 def digest_command(dry_run: bool, day: Any) -> None:
     """Build the daily report and send it now to each staff member in REPORT_ROLES (once a day
-    each: a second run sends nothing new). Outside Messenger's 24-hour window it waits for
-    the person's next message."""
+    each: a second run sends nothing new; before a person's report time it is an early report
+    and the evening's still comes). Outside Messenger's 24-hour window it waits for the
+    person's next message."""
     from core.periods import local_today
     from messenger.graph_api import GraphClient
     from messenger.pipeline import PipelineContext
-    from messenger.reports import send_daily_reports
+    from messenger.reports import ReportsBusy, send_daily_reports
     from reports.digest import digest_text, figures
+    from reports.staff import recipients
 
     settings: Settings = current_app.config["SETTINGS"]
     on = day.date() if day is not None else local_today(settings.tz)
@@ -138,22 +140,28 @@ def digest_command(dry_run: bool, day: Any) -> None:
     async def work() -> Any:
         ctx = PipelineContext(settings, GraphClient(settings))
         done = await send_daily_reports(ctx, day=on, due_only=False, dry_run=dry_run)
-        sample = (
-            None if done else digest_text(await figures(settings, on), "en", settings.SHOP_CURRENCY)
-        )
-        return done, sample
+        if done:
+            return done, None, False
+        anyone = any(person.reports for person in await recipients(settings))
+        return done, digest_text(await figures(settings, on), "en", settings.SHOP_CURRENCY), anyone
 
-    done, sample = run_with_database(work)
+    try:
+        done, sample, anyone = run_with_database(work)
+    except ReportsBusy as exc:
+        raise click.ClickException(str(exc)) from None
     if sample is not None:
-        roles = ", ".join(settings.REPORT_ROLES)
-        click.echo(
-            f"No report to send: no staff member with a role in REPORT_ROLES ({roles}) and a "
-            "Messenger id (employees.messenger_psid or OWNER_PSIDS) who takes reports, or each "
-            f"has had the report of {on.isoformat()} already. The report reads:\n\n{sample}"
-        )
+        if anyone:
+            why = f"every staff member has had the report of {on.isoformat()} already"
+        else:
+            roles = ", ".join(settings.REPORT_ROLES)
+            why = (
+                f"no staff member with a role in REPORT_ROLES ({roles}) and a Messenger id "
+                "(employees.messenger_psid, or OWNER_PSIDS) takes reports"
+            )
+        click.echo(f"No report sent: {why}. The report reads:\n\n{sample}")
         return
     for item in done:
-        click.echo(f"--- {item.psid}: {item.how}")
+        click.echo(f"--- {item.psid}: {HOW.get(item.how, item.how)}")
         click.echo(item.text)
         click.echo("")
 

@@ -54,6 +54,16 @@ RETURNING 1;
 DELETE FROM staff_notices WHERE psid = $1
 RETURNING 1;
 
+-- name: delete_report_choices
+-- What the person, as a staff member, chose about reports and alerts.
+DELETE FROM staff_report_settings WHERE psid = $1
+RETURNING 1;
+
+-- name: delete_waiting_reports
+-- Reports and alerts kept for the person's next message.
+DELETE FROM staff_waiting_messages WHERE psid = $1
+RETURNING 1;
+
 -- name: withdraw_notifications
 -- Staff notifications about the person's escalations ($1 ids) not sent yet: never sent now.
 UPDATE outbox_messages

@@ -25,9 +25,11 @@ INSERT INTO staff_waiting_messages (psid, key, kind, text) VALUES ($1, $2, $3, $
 ON CONFLICT (psid, key) DO NOTHING;
 
 -- name: waiting_supersede
--- A newer report replaces the one still waiting.
+-- A report replaces the one still waiting for an earlier day (or the same day: the day's early
+-- report); one for a past day (flask digest --date) leaves a newer one waiting.
 UPDATE staff_waiting_messages SET claimed_by = 'superseded'
- WHERE psid = $1 AND kind = $2 AND key <> $3 AND claimed_by IS NULL;
+ WHERE psid = $1 AND kind = $2 AND key <> $3 AND claimed_by IS NULL
+   AND substr(key, 8, 10) <= substr($3, 8, 10);
 
 -- name: waiting_claim
 -- What waited for the person, claimed by the message $2 (a retried job gets the same).
@@ -48,10 +50,11 @@ SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE event_key = $3)
     OR EXISTS (SELECT 1 FROM staff_waiting_messages WHERE psid = $1 AND key = $2) AS recorded;
 
 -- name: shoppers_answered
--- Shoppers the assistant answered in [$1, $2), and shoppers whose question went to staff.
+-- Shoppers the assistant (not the desk: "talk to a person") answered in [$1, $2), and
+-- shoppers whose question went to staff.
 SELECT (SELECT count(DISTINCT psid) FROM llm_turns
-         WHERE role = 'shopper' AND error IS NULL AND created_at >= $1 AND created_at < $2)
-           AS answered,
+         WHERE role = 'shopper' AND error IS NULL AND model IS DISTINCT FROM 'desk'
+           AND created_at >= $1 AND created_at < $2) AS answered,
        (SELECT count(DISTINCT shopper_psid) FROM escalations
          WHERE created_at >= $1 AND created_at < $2) AS to_staff;
 
@@ -84,18 +87,11 @@ known AS (
 SELECT started_at, (SELECT count(*) FROM known) AS short FROM started;
 
 -- name: stock_rearm
--- Lines back above their threshold (or no longer sold) are alerted again next time they
--- fall; a line that was out and has some again can be alerted when it runs out again.
-WITH above AS (
-    DELETE FROM stock_alert_state s USING product_inventory pi
-     WHERE pi.id = s.inventory_id
-       AND (coalesce(pi.status, 1) <> 1 OR (pi.stock > 0 AND pi.stock > pi.low_stock_threshold))
-    RETURNING s.inventory_id
-)
-UPDATE stock_alert_state s SET level = 'low'
-  FROM product_inventory pi
- WHERE pi.id = s.inventory_id AND s.level = 'out' AND pi.stock > 0
-   AND s.inventory_id NOT IN (SELECT inventory_id FROM above);
+-- Lines back above their threshold (and above zero), or no longer sold, are alerted again the
+-- next time they fall. Nothing else re-arms a line: out → 2 left → out is one alert.
+DELETE FROM stock_alert_state s USING product_inventory pi
+ WHERE pi.id = s.inventory_id
+   AND (coalesce(pi.status, 1) <> 1 OR (pi.stock > 0 AND pi.stock > pi.low_stock_threshold));
 
 -- name: stock_crossings
 -- Lines that fell to or below their threshold (or ran out) since the last check: recorded as
@@ -119,13 +115,25 @@ SELECT c.inventory_id, c.level, s.product, s.variant, s.stock, s.threshold
   FROM crossed c JOIN short s ON s.id = c.inventory_id
 RETURNING id;
 
--- name: stock_events_open
--- Crossings not yet recorded for the staff, in the order found.
+-- name: stock_batch_open
+-- The oldest batch of crossings stamped but not yet recorded for everyone (a run that stopped).
+SELECT min(batch) AS batch FROM stock_alert_events WHERE notified_at IS NULL AND batch IS NOT NULL;
+
+-- name: stock_batch_new
+-- Stamp the crossings found and not yet in a batch as the next batch.
+WITH next AS (SELECT coalesce(max(batch), 0) + 1 AS batch FROM stock_alert_events)
+UPDATE stock_alert_events SET batch = (SELECT batch FROM next)
+ WHERE notified_at IS NULL AND batch IS NULL
+RETURNING batch;
+
+-- name: stock_batch_events
+-- The crossings of batch $1, in the order found.
 SELECT id, level, product, variant, stock, threshold FROM stock_alert_events
- WHERE notified_at IS NULL ORDER BY id;
+ WHERE batch = $1 ORDER BY id;
 
 -- name: stock_events_done
-UPDATE stock_alert_events SET notified_at = now() WHERE id = ANY ($1::bigint[]);
+-- Batch $1 is recorded for every recipient.
+UPDATE stock_alert_events SET notified_at = now() WHERE batch = $1;
 
 -- name: unsent_report_keys
 -- Reports or alerts recorded for sending and not yet settled (a crash or a send error).

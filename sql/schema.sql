@@ -1004,6 +1004,8 @@ CREATE TABLE IF NOT EXISTS stock_alert_events (
     found_at     timestamptz NOT NULL DEFAULT now(),
     notified_at  timestamptz
 );
+-- The check that told the staff about an event: a crash and a later check never mix batches.
+ALTER TABLE stock_alert_events ADD COLUMN IF NOT EXISTS batch bigint;
 CREATE INDEX IF NOT EXISTS stock_alert_events_open_idx
     ON stock_alert_events (id) WHERE notified_at IS NULL;
 -- When stock alerts first ran: lines already low then were not crossings seen by the shop.

@@ -245,11 +245,19 @@ def test_vietnamese_chart_by_hour(
 
 
 def test_best_sellers_chart_is_bars_of_products(
-    run: Any, owner_chat: PipelineContext, graph: FakeGraph
+    run: Any, owner_chat: PipelineContext, graph: FakeGraph, chart_settings: Settings
 ) -> None:
     ask(run, owner_chat, "best sellers chart this month")
     assert len(graph.uploads) == 1
-    assert graph.messages[-1]["body"]["message"]["text"].startswith("Revenue, 1 Dec – 6 Dec 2026")
+    caption = graph.messages[-1]["body"]["message"]["text"]
+    assert caption.startswith("Revenue, 1 Dec – 6 Dec 2026")
+    top = run(
+        MetricsQueries(chart_settings).query_metrics(
+            metrics=["revenue"], group_by=["product"], start_date="2026-12-01",
+            end_date="2026-12-06", limit=1,
+        )
+    )["rows"][0]  # fmt: skip
+    assert f"Best: {top['product']}, {top['revenue']:,.0f} VND" in caption  # bars of products
 
 
 def test_a_retried_job_sends_the_chart_once_and_uploads_once(
@@ -353,3 +361,23 @@ def test_a_refused_upload_still_sends_the_figures(
 
 async def _sql_rows(sql: str) -> list[dict[str, Any]]:
     return await connection().execute_query_dict(sql)
+
+
+def test_orders_by_product_have_no_others_bar() -> None:
+    # An order with two products counts once for each: the rest is not total − rows.
+    result = products_result(truncated=True)
+    result.update(
+        metrics=["orders"],
+        totals={"orders": 30},
+        rows=[{"product": "Matcha Latte", "orders": 20}, {"product": "Bạc Xỉu", "orders": 15}],
+    )
+    assert "Others" not in chart_of(result, "en", "VND").labels
+    by_staff = {**result, "group_by": ["employee"],
+                "rows": [{"employee": "Alice", "orders": 20}, {"employee": "Bob", "orders": 6}]}  # fmt: skip
+    assert chart_of(by_staff, "en", "VND").labels[-1] == "Others"  # orders are per staff member
+
+
+def test_a_dollar_in_a_name_is_drawn_as_written() -> None:
+    result = products_result(truncated=False)
+    result["rows"] = [{"product": r"Combo $5 + $\frac{1}{2}", "units_sold": 3}]
+    assert png_size(render(chart_of(result, "en", "VND")))[0] >= 800

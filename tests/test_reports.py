@@ -318,3 +318,101 @@ def test_controls_in_both_languages(text: str, action: str, at: time | None) -> 
 )
 def test_questions_are_not_controls(text: str) -> None:
     assert read_control(text) is None
+
+
+# ---------------------------------------------------------------- what a review found
+
+
+def test_out_then_a_little_then_out_again_is_one_alert(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    wrote(run, OWNER, shop.clock() - timedelta(hours=1))
+    run(send_stock_alerts(shop))
+    set_stock(run, "I2", 0)
+    assert [a.psid for a in run(send_stock_alerts(shop)) if a.psid == OWNER] == [OWNER]
+    set_stock(run, "I2", 2)  # still below the threshold of 10: not re-armed
+    assert run(send_stock_alerts(shop)) == []
+    set_stock(run, "I2", 0)
+    assert run(send_stock_alerts(shop)) == []
+    ad.forget()
+
+
+def test_a_run_that_stopped_mid_way_does_not_repeat_an_alert(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    from reports import alerts
+
+    wrote(run, OWNER, shop.clock() - timedelta(hours=1))
+    wrote(run, ALICE, shop.clock() - timedelta(hours=1))
+    run(send_stock_alerts(shop))
+    set_stock(run, "I2", 8)
+
+    async def stopped_after_the_first_person() -> None:
+        # The run found the crossing and recorded it for nobody yet, then died.
+        await alerts.check()
+        assert await alerts.next_batch() is not None
+
+    run(stopped_after_the_first_person())
+    set_stock(run, "I5", 0)  # a new crossing before the next run
+    run(send_stock_alerts(shop))
+    owner = [b["message"]["text"] for b in sent_to(graph, OWNER)]
+    assert owner == [
+        "Stock alert: Jasmine Tea (250g): 8 left (low at 10)",
+        "Stock alert: Coffee Beans (1kg) is out of stock",
+    ]
+    run(send_stock_alerts(shop))
+    assert len(sent_to(graph, OWNER)) == 2
+    ad.forget()
+
+
+def test_a_manual_report_in_the_morning_leaves_the_evening_one(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    assert isinstance(shop.clock, Clock)
+    shop.clock.now = local(10, 0)
+    wrote(run, OWNER, local(9, 0))
+    [early] = [d for d in run(send_daily_reports(shop, due_only=False)) if d.psid == OWNER]
+    assert early.how == "sent"
+    shop.clock.now = local(21, 5)
+    [evening] = [d for d in run(send_daily_reports(shop)) if d.psid == OWNER]
+    assert evening.how == "sent" and len(sent_to(graph, OWNER)) == 2
+    assert [d for d in run(send_daily_reports(shop, due_only=False)) if d.psid == OWNER] == []
+
+
+def test_a_report_whose_window_closed_before_it_went_waits(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    wrote(run, OWNER, shop.clock() - timedelta(hours=23, minutes=59))
+    graph.script(*[graph_error(2, message="temporarily unavailable")] * 4)
+    run(send_daily_reports(shop))  # recorded, Meta down
+    assert isinstance(shop.clock, Clock)
+    shop.clock.now += timedelta(minutes=5)  # the window has closed meanwhile
+    run(send_daily_reports(shop))
+    assert sent_to(graph, OWNER) == []
+    say(run, shop, OWNER, "hi")
+    assert sent_to(graph, OWNER)[0]["message"]["text"].startswith("While you were away:")
+
+
+def test_a_staff_members_deletion_removes_their_choices_and_waiting_reports(
+    run: Any, shop: PipelineContext
+) -> None:
+    from database.privacy import delete_sender_data
+
+    say(run, shop, ALICE, "stop alerts")
+    run(send_daily_reports(shop, due_only=False))
+    run(delete_sender_data(ALICE))
+    for table in ("staff_report_settings", "staff_waiting_messages"):
+        rows = run(_sql(f"SELECT count(*) AS n FROM {table} WHERE psid = $1", ALICE))
+        assert rows[0]["n"] == 0, table
+
+
+@pytest.mark.parametrize(
+    "text", ["báo cáo ngày 15", "báo cáo ngày 20 nhé", "report 10", "summary 7", "bc 5"]
+)
+def test_a_number_without_a_time_word_is_not_a_report_time(text: str) -> None:
+    assert read_control(text) is None
+
+
+def test_noon_is_read() -> None:
+    control = read_control("báo cáo lúc 1h trưa")
+    assert control is not None and control.at == time(13)

@@ -40,7 +40,7 @@ def render(spec: ChartSpec) -> bytes:
         left = _left_margin(spec)
         figure.subplots_adjust(left=left, right=0.97, top=0.88, bottom=0.1)
         axes = figure.add_subplot()
-        axes.set_title(spec.title, fontsize=22, color=INK, loc="left", pad=16)
+        axes.set_title(plain(spec.title), fontsize=22, color=INK, loc="left", pad=16)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
         for side in ("left", "bottom"):
@@ -60,22 +60,22 @@ def _line(axes: Any, spec: ChartSpec, formatter: Any, locator: Any) -> None:
     positions = list(range(len(spec.values)))
     marker = "o" if len(positions) <= 31 else None
     (current,) = axes.plot(
-        positions, spec.values, color=ACCENT, linewidth=3, marker=marker, label=spec.period,
+        positions, spec.values, color=ACCENT, linewidth=3, marker=marker, label=plain(spec.period),
         zorder=3,
     )  # fmt: skip
     if spec.previous is not None:
         (previous,) = axes.plot(
             positions, spec.previous, color=MUTED, linewidth=2, linestyle="--",
-            label=spec.previous_label, zorder=2,
+            label=plain(spec.previous_label or ""), zorder=2,
         )  # fmt: skip
         axes.legend(handles=[current, previous], loc="upper left", fontsize=14, frameon=False)
     step = max(1, -(-len(positions) // MAX_TICKS))
     shown = positions[::step]
-    axes.set_xticks(shown, [spec.labels[i] for i in shown])
+    axes.set_xticks(shown, [plain(spec.labels[i]) for i in shown])
     axes.yaxis.set_major_formatter(formatter)
     axes.yaxis.set_major_locator(locator(nbins=6, integer=not spec.money))
     axes.set_ylim(bottom=0)
-    axes.set_ylabel(spec.value_label, fontsize=15, color=MUTED)
+    axes.set_ylabel(plain(spec.value_label), fontsize=15, color=MUTED)
     axes.grid(axis="y", color=GRID)
     axes.set_axisbelow(True)
 
@@ -87,9 +87,9 @@ def _bars(axes: Any, spec: ChartSpec, formatter: Any) -> None:
     if spec.labels and spec.labels[-1] in ("Others", "Khác") and len(spec.values) > 1:
         colors[-1] = MUTED
     bars = axes.barh(positions, spec.values, color=colors, height=0.7)
-    axes.set_yticks(positions, [_short(label) for label in spec.labels])
+    axes.set_yticks(positions, [plain(_short(label)) for label in spec.labels])
     axes.xaxis.set_major_formatter(formatter)
-    axes.set_xlabel(spec.value_label, fontsize=15, color=MUTED)
+    axes.set_xlabel(plain(spec.value_label), fontsize=15, color=MUTED)
     axes.bar_label(
         bars, labels=[thousands(v, spec.money) for v in spec.values], padding=6, fontsize=14,
         color=INK,
@@ -108,6 +108,11 @@ def _left_margin(spec: ChartSpec) -> float:
         top = max([*spec.values, *(spec.previous or [])], default=0)
         longest, extra = len(thousands(top * 1.1, spec.money)), 0.05
     return min(0.40, extra + 0.03 + longest * 11.5 / (WIDTH_INCHES * DPI))
+
+
+def plain(text: str) -> str:
+    """Text drawn as written: matplotlib reads `$…$` as a formula ("Combo $5 + $10")."""
+    return text.replace("$", r"\$")
 
 
 def _short(label: str, limit: int = 28) -> str:

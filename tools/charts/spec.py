@@ -13,16 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tools.metrics.definitions import METRICS
+from tools.metrics.definitions import ITEM_DIMENSIONS, METRICS
 from tools.metrics.labels import LABELS, MONTHS_EN, WEEKDAY_NAMES_VI, WEEKDAYS_EN, WEEKDAYS_VI
 from tools.metrics.render import amount
 
 LINE_GROUPINGS = ("day", "week", "month", "hour")
 MAX_BARS = 12  # the bars drawn, "others" included
 MAX_POINTS = 100  # query_metrics' largest limit: a longer series is drawn a grain coarser
-# Measures a total splits into (counts and sums; not distinct customers or ratios): the rest
-# of a ranking is the total less the rows shown.
-ADDITIVE_KINDS = ("count", "sum")
 WORDS = {
     "en": {
         "others": "Others",
@@ -139,7 +136,7 @@ def chart_of(result: dict[str, Any], language: str, currency: str) -> ChartSpec:
     previous: list[float] | None = None
     if kind == "line" and rows and f"previous_{metric}" in rows[0]:
         previous = [_number(row.get(f"previous_{metric}")) for row in rows]
-    others = _others(result, metric, rows) if kind == "bar" else None
+    others = _others(result, metric, grouping, rows) if kind == "bar" else None
     if others is not None:
         labels.append(WORDS[lang]["others"])
         values.append(_number(others))
@@ -164,9 +161,19 @@ def chart_of(result: dict[str, Any], language: str, currency: str) -> ChartSpec:
     )
 
 
-def _others(result: dict[str, Any], metric: str, rows: list[dict[str, Any]]) -> Any:
-    """The total less the rows shown, when the ranking left some out and the measure adds up."""
-    if not result.get("truncated") or METRICS[metric].kind not in ADDITIVE_KINDS:
+def adds_up(metric: str, grouping: str | None) -> bool:
+    """Whether the groups' figures add up to the total: sums do; counts of orders only over an
+    order's own groupings (an order with two products counts once for each); distinct
+    customers and ratios never."""
+    kind = METRICS[metric].kind
+    return kind == "sum" or (kind == "count" and grouping not in ITEM_DIMENSIONS)
+
+
+def _others(
+    result: dict[str, Any], metric: str, grouping: str | None, rows: list[dict[str, Any]]
+) -> Any:
+    """The total less the rows shown, when the ranking left some out and the groups add up."""
+    if not result.get("truncated") or not adds_up(metric, grouping):
         return None
     rest = Decimal(str(result["totals"][metric])) - sum(
         (Decimal(str(row[metric])) for row in rows), Decimal(0)
