@@ -3,16 +3,15 @@ import, the POS writing directly).
 
 A line crosses when its stock falls to or below its `low_stock_threshold`, or to zero. Each
 crossing is alerted once: the line re-arms only when its stock rises above the threshold
-again (a low line that then runs out is alerted once more, as out of stock). The first
-check ever records the lines already short without alerting: they did not cross while the
-shop was watching, and the daily report lists them.
+again (a low line that then runs out is alerted once more, as out of stock). A line the
+check sees for the first time — every line at the first check, a new product, a catalog
+reloaded or imported — is only recorded: it did not cross while the shop was watching, and
+the daily report lists the lines that are short.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from loguru import logger
 
 from database import connection, load_sql
 from reports.digest import line_name
@@ -49,15 +48,6 @@ class Crossing:
 
 async def check() -> int:
     """Record the crossings since the last check (alerted once each); how many were found."""
-    first = await connection().execute_query_dict(SQL["stock_baseline"], [])
-    if first:
-        logger.info(
-            "Stock alerts start now: {} line(s) already at or below their threshold are in the "
-            "daily report; alerts come when a line falls",
-            first[0]["short"],
-        )
-        return 0
-    await connection().execute_query(SQL["stock_rearm"], [])
     found = await connection().execute_query_dict(SQL["stock_crossings"], [])
     return len(found)
 

@@ -68,51 +68,40 @@ SELECT p.name AS product, pi.classification AS variant, pi.stock, pi.low_stock_t
  ORDER BY pi.stock > 0, pi.stock, p.name, pi.classification NULLS FIRST
  LIMIT $1;
 
--- name: stock_baseline
--- The first check ever (rows are returned): the lines already short are recorded without an
--- alert — they did not cross while the shop was watching. One statement, so a crash cannot
--- leave the start recorded without the lines.
-WITH started AS (
-    INSERT INTO stock_alert_started DEFAULT VALUES ON CONFLICT DO NOTHING RETURNING started_at
-),
-known AS (
-    INSERT INTO stock_alert_state (inventory_id, level)
-    SELECT id, CASE WHEN stock <= 0 THEN 'out' ELSE 'low' END
-      FROM product_inventory
-     WHERE coalesce(status, 1) = 1 AND (stock <= 0 OR stock <= low_stock_threshold)
-       AND EXISTS (SELECT 1 FROM started)
-    ON CONFLICT (inventory_id) DO NOTHING
-    RETURNING inventory_id
-)
-SELECT started_at, (SELECT count(*) FROM known) AS short FROM started;
-
--- name: stock_rearm
--- Lines back above their threshold (and above zero), or no longer sold, are alerted again the
--- next time they fall. Nothing else re-arms a line: out → 2 left → out is one alert.
-DELETE FROM stock_alert_state s USING product_inventory pi
- WHERE pi.id = s.inventory_id
-   AND (coalesce(pi.status, 1) <> 1 OR (pi.stock > 0 AND pi.stock > pi.low_stock_threshold));
-
 -- name: stock_crossings
--- Lines that fell to or below their threshold (or ran out) since the last check: recorded as
--- alerted and as events in one statement, so two checks at once never both find one.
-WITH short AS (
-    SELECT pi.id, CASE WHEN pi.stock <= 0 THEN 'out' ELSE 'low' END AS level,
-           p.name AS product, pi.classification AS variant, pi.stock, pi.low_stock_threshold AS threshold
+-- Every active line's level now (ok, low: at or below its threshold, out: none left) against
+-- the level last seen: a line seen ok that is now low or out, or low and now out, has crossed
+-- and becomes an event. A line seen for the first time (the first check, a new product, a
+-- reloaded catalog) is only recorded: it did not cross while the shop was watching. Back to ok
+-- re-arms a line; out → a few → out stays one crossing. One statement, so two checks at once
+-- never both find one.
+WITH now_level AS (
+    SELECT pi.id, p.name AS product, pi.classification AS variant, pi.stock,
+           pi.low_stock_threshold AS threshold,
+           CASE WHEN coalesce(pi.status, 1) <> 1 THEN 'ok'
+                WHEN pi.stock <= 0 THEN 'out'
+                WHEN pi.stock <= pi.low_stock_threshold THEN 'low'
+                ELSE 'ok' END AS level
       FROM product_inventory pi
       JOIN products p ON p.id = pi.product_id
-     WHERE coalesce(pi.status, 1) = 1 AND (pi.stock <= 0 OR pi.stock <= pi.low_stock_threshold)
 ),
-crossed AS (
+seen AS (
+    SELECT inventory_id, level FROM stock_alert_state
+),
+moved AS (
     INSERT INTO stock_alert_state AS s (inventory_id, level)
-    SELECT id, level FROM short
+    SELECT id, level FROM now_level
     ON CONFLICT (inventory_id) DO UPDATE SET level = EXCLUDED.level, since = now()
-     WHERE s.level = 'low' AND EXCLUDED.level = 'out'
+     WHERE s.level <> EXCLUDED.level AND NOT (s.level = 'out' AND EXCLUDED.level = 'low')
     RETURNING s.inventory_id, s.level
 )
 INSERT INTO stock_alert_events (inventory_id, level, product, variant, stock, threshold)
-SELECT c.inventory_id, c.level, s.product, s.variant, s.stock, s.threshold
-  FROM crossed c JOIN short s ON s.id = c.inventory_id
+SELECT m.inventory_id, m.level, n.product, n.variant, n.stock, n.threshold
+  FROM moved m
+  JOIN seen b ON b.inventory_id = m.inventory_id
+  JOIN now_level n ON n.id = m.inventory_id
+ WHERE (b.level = 'ok' AND m.level IN ('low', 'out')) OR (b.level = 'low' AND m.level = 'out')
+ ORDER BY n.product, n.variant NULLS FIRST
 RETURNING id;
 
 -- name: stock_batch_open

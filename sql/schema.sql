@@ -984,12 +984,11 @@ CREATE TABLE IF NOT EXISTS staff_waiting_messages (
 CREATE INDEX IF NOT EXISTS staff_waiting_messages_open_idx
     ON staff_waiting_messages (psid) WHERE claimed_by IS NULL;
 
--- Inventory lines at or below their low-stock threshold (or out) that staff were told about:
--- a line is alerted again only after its stock rose above the threshold (row deleted), or
--- when a low line runs out.
+-- Each inventory line's stock level as the low-stock check last saw it (ok, low, out): a
+-- crossing is a change from ok to low or out, or from low to out (sql/reports.sql).
 CREATE TABLE IF NOT EXISTS stock_alert_state (
     inventory_id uuid PRIMARY KEY REFERENCES product_inventory (id) ON DELETE CASCADE,
-    level        text NOT NULL,  -- low or out
+    level        text NOT NULL,  -- ok, low or out
     since        timestamptz NOT NULL DEFAULT now()
 );
 -- Each crossing found, until it has been recorded for the staff (notified_at).
@@ -1008,10 +1007,5 @@ CREATE TABLE IF NOT EXISTS stock_alert_events (
 ALTER TABLE stock_alert_events ADD COLUMN IF NOT EXISTS batch bigint;
 CREATE INDEX IF NOT EXISTS stock_alert_events_open_idx
     ON stock_alert_events (id) WHERE notified_at IS NULL;
--- When stock alerts first ran: lines already low then were not crossings seen by the shop.
-CREATE TABLE IF NOT EXISTS stock_alert_started (
-    only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-    started_at timestamptz NOT NULL DEFAULT now()
-);
 CREATE INDEX IF NOT EXISTS outbox_messages_unsent_idx ON outbox_messages (purpose)
     WHERE state IN ('pending', 'sending', 'ambiguous');

@@ -59,7 +59,7 @@ def report_settings(database_url: str, graph: FakeGraph) -> Settings:
 async def _clean() -> None:
     await connection().execute_query(
         "TRUNCATE inbox_events, outbox_messages, staff_waiting_messages, staff_report_settings,"
-        " stock_alert_state, stock_alert_events, stock_alert_started, escalations, llm_turns"
+        " stock_alert_state, stock_alert_events, escalations, llm_turns"
         " CASCADE"
     )
 
@@ -282,8 +282,8 @@ def test_several_crossings_go_in_one_message_and_stop_alerts(
     [alert] = run(send_stock_alerts(shop))
     assert alert.psid == OWNER
     assert alert.text == (
-        "Stock alerts (2):\n• Jasmine Tea (250g): 3 left (low at 10)\n"
-        "• Coffee Beans (1kg) is out of stock"
+        "Stock alerts (2):\n• Coffee Beans (1kg) is out of stock\n"
+        "• Jasmine Tea (250g): 3 left (low at 10)"
     )
     ad.forget()
 
@@ -416,3 +416,24 @@ def test_a_number_without_a_time_word_is_not_a_report_time(text: str) -> None:
 def test_noon_is_read() -> None:
     control = read_control("báo cáo lúc 1h trưa")
     assert control is not None and control.at == time(13)
+
+
+def test_a_line_seen_for_the_first_time_is_not_a_crossing(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    # A catalog reloaded or imported brings new lines, some already short: no alert storm.
+    wrote(run, OWNER, shop.clock() - timedelta(hours=1))
+    run(send_stock_alerts(shop))
+    data = ad.load(run, ("main", ad.shop_today()), ad.build_main)
+    run(_sql(
+        "INSERT INTO product_inventory (product_id, classification, price, stock,"
+        " low_stock_threshold) SELECT product_id, 'new', 10, 0, 5 FROM product_inventory"
+        " WHERE id = $1::uuid", data.ids["I2"],
+    ))  # fmt: skip
+    assert run(send_stock_alerts(shop)) == []
+    run(_sql("UPDATE product_inventory SET stock = 9 WHERE classification = 'new'"))
+    assert run(send_stock_alerts(shop)) == []  # above 5 now: armed
+    run(_sql("UPDATE product_inventory SET stock = 1 WHERE classification = 'new'"))
+    [alert] = [a for a in run(send_stock_alerts(shop)) if a.psid == OWNER]
+    assert alert.text == "Stock alert: Jasmine Tea (new): 1 left (low at 5)"
+    ad.forget()
