@@ -243,7 +243,8 @@ async def _charts(results: list[ToolResult]) -> list[Picture]:
             continue
         try:
             pictures.append(await picture(ChartSpec.from_dict(chart)))
-        except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+        except (ValueError, TypeError, OverflowError, RuntimeError, MemoryError) as exc:
+            # matplotlib's own errors: the line of figures still answers.
             logger.opt(exception=exc).error("Chart not drawn: {}", exc)
     return pictures
 

@@ -52,14 +52,22 @@ SELECT filename, content_type, content, attachment_id FROM outbox_files WHERE pa
 UPDATE outbox_files SET attachment_id = $2, uploaded_at = now() WHERE part_id = $1;
 
 -- name: outbox_mark
--- Record what happened to one part.
-UPDATE outbox_messages
-   SET state = $2,
-       attempts = attempts + $3,
-       message_id = coalesce($4, message_id),
-       error = $5,
-       sent_at = CASE WHEN $2 IN ('sent', 'dry_run') THEN now() ELSE sent_at END
- WHERE id = $1;
+-- Record what happened to one part. A picture's bytes are dropped once its part is settled
+-- (sent by its attachment id, written to a file in a dry run, or refused): a chart is not kept
+-- twice in the database for ever.
+WITH marked AS (
+    UPDATE outbox_messages
+       SET state = $2,
+           attempts = attempts + $3,
+           message_id = coalesce($4, message_id),
+           error = $5,
+           sent_at = CASE WHEN $2 IN ('sent', 'dry_run') THEN now() ELSE sent_at END
+     WHERE id = $1
+    RETURNING id
+)
+UPDATE outbox_files SET content = ''::bytea
+ WHERE part_id IN (SELECT id FROM marked) AND $2 IN ('sent', 'dry_run', 'failed')
+   AND octet_length(content) > 0;
 
 -- name: sender_history
 -- What happened to a sender: their events, newest first.

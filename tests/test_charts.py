@@ -381,3 +381,11 @@ def test_a_dollar_in_a_name_is_drawn_as_written() -> None:
     result = products_result(truncated=False)
     result["rows"] = [{"product": r"Combo $5 + $\frac{1}{2}", "units_sold": 3}]
     assert png_size(render(chart_of(result, "en", "VND")))[0] >= 800
+
+
+def test_a_sent_pictures_bytes_are_not_kept(
+    run: Any, owner_chat: PipelineContext, graph: FakeGraph
+) -> None:
+    ask(run, owner_chat, "chart revenue this week")
+    [row] = run(_sql_rows("SELECT octet_length(content) AS n, attachment_id FROM outbox_files"))
+    assert row["n"] == 0 and row["attachment_id"] == graph.uploads[0]["attachment_id"]
