@@ -389,3 +389,14 @@ def test_a_sent_pictures_bytes_are_not_kept(
     ask(run, owner_chat, "chart revenue this week")
     [row] = run(_sql_rows("SELECT octet_length(content) AS n, attachment_id FROM outbox_files"))
     assert row["n"] == 0 and row["attachment_id"] == graph.uploads[0]["attachment_id"]
+
+
+def test_the_lowest_hour_is_one_with_sales() -> None:
+    rows = [{"hour": "03:00", "units_sold": 0}, {"hour": "08:00", "units_sold": 5},
+            {"hour": "09:00", "units_sold": 2}]  # fmt: skip
+    result = {"period": {"start": "2026-12-05", "end": "2026-12-05"}, "metrics": ["units_sold"],
+              "group_by": ["hour"], "totals": {"units_sold": 7}, "rows": rows,
+              "total_rows": 3, "truncated": False}  # fmt: skip
+    assert chart_of(result, "en", "VND").caption == (
+        "Units sold, Sat 5 Dec 2026: 7. Best: 08:00, 5; lowest: 09:00, 2."
+    )

@@ -266,9 +266,12 @@ def caption(
             said = words[direction].format(p=f"{abs(Decimal(str(percent)))}%")
             text += f", {said} {words['on']} {other_span} ({before})"
     if rows and grouping is not None:
-        # The first of equal buckets (in the result's order: time, or the ranking's).
+        # The first of equal buckets (in the result's order: time, or the ranking's). The
+        # lowest hour is among the hours with sales: the night is always empty.
         best = max(rows, key=lambda row: Decimal(str(row.get(metric) or 0)))
-        worst = min(rows, key=lambda row: Decimal(str(row.get(metric) or 0)))
+        open_hours = [row for row in rows if Decimal(str(row.get(metric) or 0))]
+        among = open_hours if grouping == "hour" and open_hours else rows
+        worst = min(among, key=lambda row: Decimal(str(row.get(metric) or 0)))
         text += f". {words['best'].capitalize()}: {_bucket(best, metric, grouping, lang, currency)}"
         if len(rows) > 1 and worst is not best:
             text += f"; {words['lowest']}: {_bucket(worst, metric, grouping, lang, currency)}"
