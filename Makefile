@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test test-heavy lint format venv chat demo import bench bench-analytics bench-webhook bench-search bench-import bench-charts clean-data
+.PHONY: run test test-heavy lint format venv chat demo import bench bench-analytics bench-webhook bench-search bench-import bench-charts bench-alerts clean-data
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,7 +66,11 @@ bench-import: venv
 bench-charts: venv
 	$(PY) -m bench.charts
 
-bench: bench-analytics bench-webhook bench-search bench-import bench-charts
+## The low-stock check over 10k and 100k inventory lines: make bench-alerts
+bench-alerts: venv
+	$(PY) -m bench.stock_alerts
+
+bench: bench-analytics bench-webhook bench-search bench-import bench-charts bench-alerts
 
 clean-data:
 	rm -rf .data

@@ -73,35 +73,38 @@ SELECT p.name AS product, pi.classification AS variant, pi.stock, pi.low_stock_t
 -- the level last seen: a line seen ok that is now low or out, or low and now out, has crossed
 -- and becomes an event. A line seen for the first time (the first check, a new product, a
 -- reloaded catalog) is only recorded: it did not cross while the shop was watching. Back to ok
--- re-arms a line; out → a few → out stays one crossing. One statement, so two checks at once
--- never both find one.
+-- re-arms a line; out → a few → out stays one crossing. Only lines whose level changed are
+-- written; one statement, so two checks at once never both find one.
 WITH now_level AS (
-    SELECT pi.id, p.name AS product, pi.classification AS variant, pi.stock,
-           pi.low_stock_threshold AS threshold,
-           CASE WHEN coalesce(pi.status, 1) <> 1 THEN 'ok'
-                WHEN pi.stock <= 0 THEN 'out'
-                WHEN pi.stock <= pi.low_stock_threshold THEN 'low'
+    SELECT id, product_id, classification, stock, low_stock_threshold,
+           CASE WHEN coalesce(status, 1) <> 1 THEN 'ok'
+                WHEN stock <= 0 THEN 'out'
+                WHEN stock <= low_stock_threshold THEN 'low'
                 ELSE 'ok' END AS level
-      FROM product_inventory pi
-      JOIN products p ON p.id = pi.product_id
+      FROM product_inventory
 ),
-seen AS (
-    SELECT inventory_id, level FROM stock_alert_state
+changed AS (
+    SELECT n.*, seen.level AS seen_level
+      FROM now_level n
+      LEFT JOIN stock_alert_state seen ON seen.inventory_id = n.id
+     WHERE seen.level IS DISTINCT FROM n.level
+       AND NOT (seen.level = 'out' AND n.level = 'low')
 ),
 moved AS (
     INSERT INTO stock_alert_state AS s (inventory_id, level)
-    SELECT id, level FROM now_level
+    SELECT id, level FROM changed
     ON CONFLICT (inventory_id) DO UPDATE SET level = EXCLUDED.level, since = now()
-     WHERE s.level <> EXCLUDED.level AND NOT (s.level = 'out' AND EXCLUDED.level = 'low')
-    RETURNING s.inventory_id, s.level
+     WHERE s.level <> EXCLUDED.level
+    RETURNING s.inventory_id
 )
 INSERT INTO stock_alert_events (inventory_id, level, product, variant, stock, threshold)
-SELECT m.inventory_id, m.level, n.product, n.variant, n.stock, n.threshold
-  FROM moved m
-  JOIN seen b ON b.inventory_id = m.inventory_id
-  JOIN now_level n ON n.id = m.inventory_id
- WHERE (b.level = 'ok' AND m.level IN ('low', 'out')) OR (b.level = 'low' AND m.level = 'out')
- ORDER BY n.product, n.variant NULLS FIRST
+SELECT c.id, c.level, p.name, c.classification, c.stock, c.low_stock_threshold
+  FROM changed c
+  JOIN moved m ON m.inventory_id = c.id
+  JOIN products p ON p.id = c.product_id
+ WHERE (c.seen_level = 'ok' AND c.level IN ('low', 'out'))
+    OR (c.seen_level = 'low' AND c.level = 'out')
+ ORDER BY p.name, c.classification NULLS FIRST
 RETURNING id;
 
 -- name: stock_batch_open
