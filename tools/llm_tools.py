@@ -206,7 +206,9 @@ TOOLS: dict[str, ToolSpec] = {
             "premium or order amount; compare_to previous_period or same_period_last_year "
             "returns both periods' figures and the changes. Best sellers: group_by product, "
             "order_by revenue (or units_sold). Busiest day or hour: metrics orders, group_by "
-            "weekday/day/hour, order_by orders. Never compute figures yourself: quote these."
+            "weekday/day/hour, order_by orders. chart=true when the owner wants a chart, graph "
+            "or picture (biểu đồ): the picture goes with your reply, which is the result's "
+            "chart line. Never compute figures yourself: quote these."
             + DATE_HINT,
             _query_metrics,
         ),
