@@ -72,11 +72,14 @@ SELECT p.name AS product, pi.classification AS variant, pi.stock, pi.low_stock_t
 -- Every active line's level now (ok, low: at or below its threshold, out: none left) against
 -- the level last seen: a line seen ok that is now low or out, or low and now out, has crossed
 -- and becomes an event. A line seen for the first time (the first check, a new product, a
--- reloaded catalog) is only recorded: it did not cross while the shop was watching. Back to ok
+-- reloaded catalog) is only recorded: it did not cross while the shop was watching — unless
+-- its stock was changed in the last minutes (an edit just before the first check after a
+-- start, not a row as it was inserted or loaded). Back to ok
 -- re-arms a line; out → a few → out stays one crossing. Only lines whose level changed are
 -- written; one statement, so two checks at once never both find one.
 WITH now_level AS (
     SELECT id, product_id, classification, stock, low_stock_threshold,
+           updated_at > created_at AND updated_at > now() - interval '10 minutes' AS just_changed,
            CASE WHEN coalesce(status, 1) <> 1 THEN 'ok'
                 WHEN stock <= 0 THEN 'out'
                 WHEN stock <= low_stock_threshold THEN 'low'
@@ -88,7 +91,7 @@ changed AS (
       FROM now_level n
       LEFT JOIN stock_alert_state seen ON seen.inventory_id = n.id
      WHERE seen.level IS DISTINCT FROM n.level
-       AND NOT (seen.level = 'out' AND n.level = 'low')
+       AND NOT coalesce(seen.level = 'out' AND n.level = 'low', false)
 ),
 moved AS (
     INSERT INTO stock_alert_state AS s (inventory_id, level)
@@ -104,6 +107,7 @@ SELECT c.id, c.level, p.name, c.classification, c.stock, c.low_stock_threshold
   JOIN products p ON p.id = c.product_id
  WHERE (c.seen_level = 'ok' AND c.level IN ('low', 'out'))
     OR (c.seen_level = 'low' AND c.level = 'out')
+    OR (c.seen_level IS NULL AND c.level IN ('low', 'out') AND c.just_changed)
  ORDER BY p.name, c.classification NULLS FIRST
 RETURNING id;
 

@@ -437,3 +437,26 @@ def test_a_line_seen_for_the_first_time_is_not_a_crossing(
     [alert] = [a for a in run(send_stock_alerts(shop)) if a.psid == OWNER]
     assert alert.text == "Stock alert: Jasmine Tea (new): 1 left (low at 5)"
     ad.forget()
+
+
+def test_stock_lowered_just_before_the_first_check_is_still_an_alert(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    # Right after a start: the SQL ran before the first check saw the line.
+    wrote(run, OWNER, shop.clock() - timedelta(hours=1))
+    set_stock(run, "I5", 4)  # Coffee Beans 1kg: 15 → 4, threshold 10
+    [alert] = [a for a in run(send_stock_alerts(shop)) if a.psid == OWNER]
+    assert alert.text == "Stock alert: Coffee Beans (1kg): 4 left (low at 10)"
+    assert run(send_stock_alerts(shop)) == []
+    ad.forget()
+
+
+def test_a_line_already_low_at_the_first_check_that_runs_out_is_told(
+    run: Any, shop: PipelineContext, graph: FakeGraph
+) -> None:
+    wrote(run, OWNER, shop.clock() - timedelta(hours=1))
+    assert run(send_stock_alerts(shop)) == []  # Tea 100% Pure: 5 of 10, low already
+    set_stock(run, "I3", 0)
+    [alert] = [a for a in run(send_stock_alerts(shop)) if a.psid == OWNER]
+    assert alert.text == "Stock alert: Tea 100% Pure is out of stock"
+    ad.forget()
