@@ -9,6 +9,7 @@ answered that day and those whose question went to staff.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -100,13 +101,16 @@ async def figures(settings: Settings, day: date) -> DigestFigures:
     metrics = MetricsQueries(settings)
     one_day = {"start_date": day.isoformat(), "end_date": day.isoformat()}
     before = day - timedelta(days=7)
-    today = await metrics.query_metrics(metrics=["revenue", "orders"], **one_day)
-    earlier = await metrics.query_metrics(
-        metrics=["revenue", "orders"], start_date=before.isoformat(), end_date=before.isoformat()
-    )
-    ranked = await metrics.query_metrics(
-        metrics=["units_sold", "revenue"], group_by=["product"], order_by="units_sold", limit=1,
-        **one_day,
+    today, earlier, ranked = await asyncio.gather(
+        metrics.query_metrics(metrics=["revenue", "orders"], **one_day),
+        metrics.query_metrics(
+            metrics=["revenue", "orders"], start_date=before.isoformat(),
+            end_date=before.isoformat(),
+        ),
+        metrics.query_metrics(
+            metrics=["units_sold", "revenue"], group_by=["product"], order_by="units_sold",
+            limit=1, **one_day,
+        ),
     )  # fmt: skip
     best = ranked["rows"][0] if ranked["rows"] and ranked["rows"][0]["units_sold"] > 0 else None
     short = await connection().execute_query_dict(SQL["stock_short"], [STOCK_LINES])

@@ -41,8 +41,8 @@ def clock_of(ctx: PipelineContext) -> Clock:
 class Clock:
     """An injectable clock: `now` moves only when a test moves it."""
 
-    def __init__(self) -> None:
-        self.now = START
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
 
     def __call__(self) -> datetime:
         return self.now

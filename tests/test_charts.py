@@ -21,6 +21,7 @@ from messenger.graph_api import GraphClient
 from messenger.pipeline import PipelineContext, process_event
 from testing.fakes.graph import FakeGraph, graph_error
 from tests.conftest import captured_logs, make_settings
+from tests.test_ask_the_shop import Clock
 from tools.charts.draw import render
 from tools.charts.spec import chart_arguments, chart_of
 from tools.metrics.engine import MetricsQueries
@@ -157,14 +158,6 @@ def test_the_png_is_wide_enough_for_a_phone(language: str, which: str) -> None:
 # ---------------------------------------------------------------- through the pipeline
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def chart_settings(database_url: str, graph: FakeGraph, tmp_path_factory: Any) -> Settings:
     return make_settings(
@@ -183,7 +176,7 @@ def owner_chat(run: Any, demo_shop: Any, graph: FakeGraph, chart_settings: Setti
 
     run(clean())
     graph.reset()
-    return PipelineContext(chart_settings, GraphClient(chart_settings), clock=Clock())
+    return PipelineContext(chart_settings, GraphClient(chart_settings), clock=Clock(NOW))
 
 
 _count = iter(range(1, 10_000))
@@ -290,7 +283,7 @@ def test_a_dry_run_writes_the_png_and_logs_its_name(
     run: Any, demo_shop: Any, database_url: str, tmp_path: Path
 ) -> None:
     settings = make_settings(database_url, CHARTS_DIR=tmp_path / "charts")
-    ctx = PipelineContext(settings, GraphClient(settings), clock=Clock())
+    ctx = PipelineContext(settings, GraphClient(settings), clock=Clock(NOW))
     with captured_logs("INFO") as lines:
         ask(run, ctx, "biểu đồ doanh thu tháng này")
     [written] = list((tmp_path / "charts").glob("*.png"))

@@ -26,17 +26,10 @@ from reports.digest import digest_text, figures, report_day
 from testing.fakes.graph import FakeGraph, graph_error
 from tests import analytics_data as ad
 from tests.conftest import make_settings
+from tests.test_ask_the_shop import Clock
 
 OWNER, ALICE, BOB = "6200000000000001", "6200000000000002", "6200000000000003"
 _mids = itertools.count(1)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def local(hour: int, minute: int = 0, days: int = 0) -> datetime:
